@@ -1,0 +1,51 @@
+# cloudp11 — build, test and demo targets. `make help` lists them.
+SHELL      := /bin/bash
+GO         ?= go
+BUILD      := build
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -X main.version=$(VERSION)
+# The differential tests against the reference libconfig C library need libconfig-dev.
+TEST_TAGS  ?= libconfigref
+FUZZTIME   ?= 5m
+
+.PHONY: all help build test test-short demo fuzz lint clean
+
+all: build
+
+help:
+	@echo "make build   build ppin into $(BUILD)/"
+	@echo "make test    the whole test suite (needs the packages .ci/run installs)"
+	@echo "make demo    walk through the Primus workflow in a temporary folder"
+	@echo "make fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME)) each"
+	@echo "make lint    gofmt and go vet"
+
+build:
+	@mkdir -p $(BUILD)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/ppin ./cmd/ppin
+
+test: lint
+	$(GO) test -tags '$(TEST_TAGS)' -count=1 ./...
+
+test-short:
+	$(GO) test -tags '$(TEST_TAGS)' -short ./...
+
+demo: build
+	@bash tests/demo.sh $(BUILD)
+
+# Every Fuzz* function of every package, one after the other (the machine has two cores).
+fuzz:
+	@set -e; for pkg in $$($(GO) list -tags '$(TEST_TAGS)' ./...); do \
+		dir=$$($(GO) list -tags '$(TEST_TAGS)' -f '{{.Dir}}' $$pkg); \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "== $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -tags '$(TEST_TAGS)' -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags '$(TEST_TAGS)' ./...
+
+clean:
+	rm -rf $(BUILD)
