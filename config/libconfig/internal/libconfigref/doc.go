@@ -22,6 +22,10 @@
 // including file"; a nested include written in a file of another directory
 // is still resolved against the top-level file's directory by the reference.
 //
+// An @include that names a directory makes the reference library exit the
+// whole process (flex's YY_FATAL_ERROR after the read fails): never hand it
+// such a file. A top-level path that is a directory is a plain I/O error.
+//
 // # Concurrency
 //
 // Each ParseFile call has its own config_t and the 1.5 scanner and parser
