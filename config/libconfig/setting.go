@@ -250,7 +250,8 @@ func (s *Setting) Set(name string, child *Setting) (*Setting, error) {
 }
 
 // Append adds an element to an array or list. Arrays take scalars of one
-// kind only (int and int64 mix, as in the reference library).
+// kind only; int and int64 count as different kinds, as in the reference
+// library ("mismatched element type in array").
 func (s *Setting) Append(child *Setting) error {
 	switch s.Kind {
 	case KindList:
@@ -258,7 +259,7 @@ func (s *Setting) Append(child *Setting) error {
 		if !child.Kind.IsScalar() {
 			return fmt.Errorf("libconfig: an array holds scalars, not a %s", child.Kind)
 		}
-		if len(s.children) > 0 && !sameArrayKind(s.children[0].Kind, child.Kind) {
+		if len(s.children) > 0 && s.children[0].Kind != child.Kind {
 			return fmt.Errorf("libconfig: cannot add a %s to an array of %s", child.Kind, s.children[0].Kind)
 		}
 	default:
@@ -271,11 +272,6 @@ func (s *Setting) Append(child *Setting) error {
 	child.parent = s
 	s.children = append(s.children, child)
 	return nil
-}
-
-func sameArrayKind(a, b Kind) bool {
-	isInt := func(k Kind) bool { return k == KindInt || k == KindInt64 }
-	return a == b || (isInt(a) && isInt(b))
 }
 
 // Remove deletes the member of a group with the given name and reports
@@ -294,9 +290,10 @@ func (s *Setting) Remove(name string) bool {
 	return false
 }
 
-// ValidName reports whether name matches [A-Za-z*][-A-Za-z0-9_*]*.
+// ValidName reports whether name matches [A-Za-z*][-A-Za-z0-9_*]* and is
+// not "true" or "false" in any case, which the scanner reads as booleans.
 func ValidName(name string) bool {
-	if name == "" {
+	if name == "" || strings.EqualFold(name, "true") || strings.EqualFold(name, "false") {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
