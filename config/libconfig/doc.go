@@ -57,7 +57,9 @@
 //     directory (or config_set_include_dir); an escape other than \\ and \"
 //     in an @include file name is an error.
 //   - Errors carry a column and say what was found and what was expected;
-//     1.5 says "syntax error" with a line number.
+//     1.5 says "syntax error" with a line number. An unterminated string or
+//     comment is reported where it starts; 1.5, when it reports one at all,
+//     names the line where the input ends.
 //   - The limits below.
 //
 // # Positions

@@ -11,11 +11,15 @@ import (
 // size limits.
 func (lx *lexer) newSource(file string, data []byte, at Position) (*source, *Error) {
 	if int64(len(data)) > lx.lim.maxFileSize {
-		return nil, errorf(at, "%s is %d bytes, larger than the limit of %d", quoteFile(file), len(data), lx.lim.maxFileSize)
+		e := errorf(at, "%s is %d bytes, larger than the limit of %d", quoteFile(file), len(data), lx.lim.maxFileSize)
+		e.Err = ErrFileTooLarge
+		return nil, e
 	}
 	lx.total += int64(len(data))
 	if lx.total > lx.lim.maxTotalSize {
-		return nil, errorf(at, "the files of this configuration total more than %d bytes", lx.lim.maxTotalSize)
+		e := errorf(at, "the files of this configuration total more than %d bytes", lx.lim.maxTotalSize)
+		e.Err = ErrFileTooLarge
+		return nil, e
 	}
 	abs, err := filepath.Abs(file)
 	if err != nil {

@@ -86,8 +86,9 @@ func orDefault[T int | int64](v, def T) T {
 	return v
 }
 
-// errFileTooLarge is wrapped by the errors of files refused for their size.
-var errFileTooLarge = errors.New("file too large")
+// ErrFileTooLarge is wrapped by the error of the default reader for a file
+// above MaxFileSize; errors.Is finds it through *Error.
+var ErrFileTooLarge = errors.New("file too large")
 
 // readFileLimited reads a file of at most limit bytes. The size is checked
 // with Stat before reading so that a huge file costs no memory, and the read
@@ -107,7 +108,7 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 		return nil, errors.New("is a directory")
 	}
 	if info.Mode().IsRegular() && info.Size() > limit {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", errFileTooLarge, info.Size(), limit)
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrFileTooLarge, info.Size(), limit)
 	}
 	// One byte more than expected lets the read see EOF without growing.
 	capacity := int64(64 << 10)
@@ -120,7 +121,7 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", errFileTooLarge, limit)
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrFileTooLarge, limit)
 	}
 	return data, nil
 }
