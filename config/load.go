@@ -37,7 +37,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadBytes(path, src)
+	return loadBytes(path, src, configParseOptions)
 }
 
 // readFile reads at most maxFileSize bytes of a regular file.
@@ -90,8 +90,8 @@ func parse(path string, src []byte, opts *libconfig.Options) (*libconfig.Setting
 	return nil, &Error{Pos: libconfig.Position{File: path}, Msg: err.Error(), Err: err}
 }
 
-func loadBytes(path string, src []byte) (*Config, error) {
-	root, err := parse(path, src, configParseOptions)
+func loadBytes(path string, src []byte, opts *libconfig.Options) (*Config, error) {
+	root, err := parse(path, src, opts)
 	if err != nil {
 		return nil, err
 	}

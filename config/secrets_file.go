@@ -111,6 +111,15 @@ var secretsParseOptions = &libconfig.Options{
 	},
 }
 
+// noNUL rejects a NUL byte, which a libconfig string can carry (as \x00)
+// but which a C reader of the file would take for the end of the value.
+func (d *decoder) noNUL(s *libconfig.Setting, v string) error {
+	if s != nil && strings.IndexByte(v, 0) >= 0 {
+		return d.errorf(s, "must not contain NUL bytes")
+	}
+	return nil
+}
+
 // entries returns the groups of a list such as hsm_users; an absent list is
 // empty.
 func (d *decoder) entries(root *libconfig.Setting, name string) ([]*libconfig.Setting, error) {
@@ -137,6 +146,9 @@ func (d *decoder) userName(it *libconfig.Setting, seen map[string]*libconfig.Set
 	}
 	if s == nil {
 		return "", d.missing(it, "user_name", "every entry names its user")
+	}
+	if err := d.noNUL(s, name); err != nil {
+		return "", err
 	}
 	if first, dup := seen[name]; dup {
 		return "", d.errorf(s, "user %s is already listed at %s", printable(name), d.pos(first))
@@ -167,7 +179,14 @@ func (d *decoder) hsmUserSecrets(root *libconfig.Setting) ([]HSMUserSecret, erro
 		if ss == nil {
 			return nil, d.missing(it, "secret", "run ppin -u -e "+u.UserName+" to fetch a new one")
 		}
-		if u.SecretID, _, err = d.str(it, "secret_id"); err != nil {
+		if err := d.noNUL(ss, u.Secret); err != nil {
+			return nil, err
+		}
+		var ids *libconfig.Setting
+		if u.SecretID, ids, err = d.str(it, "secret_id"); err != nil {
+			return nil, err
+		}
+		if err := d.noNUL(ids, u.SecretID); err != nil {
 			return nil, err
 		}
 		created, cs, err := d.str(it, "created")
@@ -207,6 +226,9 @@ func (d *decoder) proxyPasswords(root *libconfig.Setting) ([]ProxyPassword, erro
 		}
 		if ps == nil {
 			return nil, d.missing(it, "password", "run ppin -p -e "+p.UserName+" to store it")
+		}
+		if err := d.noNUL(ps, p.Password); err != nil {
+			return nil, err
 		}
 		out = append(out, p)
 	}
