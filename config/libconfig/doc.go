@@ -74,7 +74,8 @@
 //
 // Format and Write produce text that Parse reads back to an Equal tree
 // (same names, kinds, values and order) and that the C library reads too.
-// Hex, binary and octal integers are written back in their notation.
+// Hex integers are written back in hex; binary and octal ones are written
+// in hex too, so that libconfig 1.5 reads the output.
 //
 // # Limits
 //
