@@ -197,13 +197,22 @@ func itemName(s *libconfig.Setting, prefix string, index int) string {
 	return fmt.Sprintf("%s%d", prefix, index)
 }
 
-// printable returns s for a message in single quotes, escaping it as Go
-// does when it holds control or non-UTF-8 bytes, so a hostile name cannot
+// printable returns s in single quotes for a message, or escaped as a Go
+// string when it holds control or non-UTF-8 bytes, so a hostile name cannot
 // forge log lines.
 func printable(s string) string {
+	if b := bare(s); b != s {
+		return b
+	}
+	return "'" + s + "'"
+}
+
+// bare returns s as it is when it is plain printable text, else escaped as
+// a Go string (with its double quotes).
+func bare(s string) string {
 	q := strconv.Quote(s)
 	if q[1:len(q)-1] == s {
-		return "'" + s + "'"
+		return s
 	}
 	return q
 }

@@ -281,7 +281,7 @@ func (d *decoder) slot(g *libconfig.Setting, name string, ids slotIDs) (Slot, er
 			return s, d.errorf(passwordSetting, "given without proxy_user; name the service user it belongs to")
 		}
 		d.warn(passwordSetting, "%s: a password in primus.cfg can be read by everyone who can read the file; store it with 'ppin -p -e %s' in .secrets.cfg and remove it here",
-			passwordSetting.Path(), s.ProxyUser)
+			passwordSetting.Path(), bare(s.ProxyUser))
 	}
 	idSetting := g.Member("id")
 	if idSetting == nil {

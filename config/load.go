@@ -50,8 +50,10 @@ func readFile(path string) ([]byte, error) {
 		return nil, fail("cannot open: "+describe(err), err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, fail(fmt.Sprintf("not a regular file (%s)", fi.Mode().Type()), nil)
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fail("is a directory, not a file", nil)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return nil, fail("not a regular file (a device, pipe or socket)", nil)
 	}
 	src, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {

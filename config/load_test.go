@@ -143,7 +143,7 @@ func TestLoadFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	_, err = Load(dir)
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, dir+": not a regular file (d---------)", err.Error())
+	assert.Equal(t, dir+": is a directory, not a file", err.Error())
 
 	big := make([]byte, maxFileSize+1)
 	for i := range big {

@@ -111,15 +111,6 @@ var secretsParseOptions = &libconfig.Options{
 	},
 }
 
-// noNUL rejects a NUL byte, which a libconfig string can carry (as \x00)
-// but which a C reader of the file would take for the end of the value.
-func (d *decoder) noNUL(s *libconfig.Setting, v string) error {
-	if s != nil && strings.IndexByte(v, 0) >= 0 {
-		return d.errorf(s, "must not contain NUL bytes")
-	}
-	return nil
-}
-
 // entries returns the groups of a list such as hsm_users; an absent list is
 // empty.
 func (d *decoder) entries(root *libconfig.Setting, name string) ([]*libconfig.Setting, error) {
@@ -146,9 +137,6 @@ func (d *decoder) userName(it *libconfig.Setting, seen map[string]*libconfig.Set
 	}
 	if s == nil {
 		return "", d.missing(it, "user_name", "every entry names its user")
-	}
-	if err := d.noNUL(s, name); err != nil {
-		return "", err
 	}
 	if first, dup := seen[name]; dup {
 		return "", d.errorf(s, "user %s is already listed at %s", printable(name), d.pos(first))
@@ -177,16 +165,9 @@ func (d *decoder) hsmUserSecrets(root *libconfig.Setting) ([]HSMUserSecret, erro
 			return nil, err
 		}
 		if ss == nil {
-			return nil, d.missing(it, "secret", "run ppin -u -e "+u.UserName+" to fetch a new one")
+			return nil, d.missing(it, "secret", "run ppin -u -e "+bare(u.UserName)+" to fetch a new one")
 		}
-		if err := d.noNUL(ss, u.Secret); err != nil {
-			return nil, err
-		}
-		var ids *libconfig.Setting
-		if u.SecretID, ids, err = d.str(it, "secret_id"); err != nil {
-			return nil, err
-		}
-		if err := d.noNUL(ids, u.SecretID); err != nil {
+		if u.SecretID, _, err = d.str(it, "secret_id"); err != nil {
 			return nil, err
 		}
 		created, cs, err := d.str(it, "created")
@@ -225,10 +206,7 @@ func (d *decoder) proxyPasswords(root *libconfig.Setting) ([]ProxyPassword, erro
 			return nil, err
 		}
 		if ps == nil {
-			return nil, d.missing(it, "password", "run ppin -p -e "+p.UserName+" to store it")
-		}
-		if err := d.noNUL(ps, p.Password); err != nil {
-			return nil, err
+			return nil, d.missing(it, "password", "run ppin -p -e "+bare(p.UserName)+" to store it")
 		}
 		out = append(out, p)
 	}

@@ -187,6 +187,8 @@ func TestSecretsDecodeErrors(t *testing.T) {
 			"1:1: hsm_users: must be a list of groups (( { ... }, { ... } )), got a group"},
 		{"entry not a group", `proxy_users = ( "P" );`,
 			"1:17: proxy_users.[0]: must be a group ({ user_name = ...; ... }), got a string"},
+		{"NUL in secret", `hsm_users = ( { user_name = "U"; secret = "a\x00b"; } );`,
+			"1:45: \\x00 in string: strings cannot hold NUL bytes"},
 		{"include refused", `@include "/etc/passwd"`, "@include"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
