@@ -53,6 +53,9 @@ func format(root *Setting) ([]byte, error) {
 	if err := pr.members(root, 0); err != nil {
 		return nil, err
 	}
+	if pr.buf.Len() == 0 {
+		return []byte{}, nil // not nil, which Format uses for failure
+	}
 	return pr.buf.Bytes(), nil
 }
 

@@ -189,6 +189,12 @@ func TestWriteRefusesWhatLibconfigCannotExpress(t *testing.T) {
 	assert.Nil(t, libconfig.Format(nil))
 }
 
+func TestFormatEmptyRoot(t *testing.T) {
+	out := libconfig.Format(libconfig.NewGroup())
+	assert.NotNil(t, out, "nil means the tree cannot be written")
+	assert.Empty(t, out)
+}
+
 type failingWriter struct{}
 
 var errDiskFull = errors.New("disk full")
