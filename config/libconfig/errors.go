@@ -8,8 +8,9 @@ import (
 // Error is a parse error: where it happened and what was wrong. Parse and
 // ParseFile return only *Error values (check with errors.As), and stop at the
 // first error, as the reference library does. Messages never quote the text
-// of a string or of an unexpected token, because configuration files hold
-// passwords; they name setting names, kinds of token and single characters.
+// of a string or of an unexpected word, because configuration files hold
+// passwords; they quote setting names, file names, single characters and
+// out-of-range numbers, and otherwise name the kind of token found.
 type Error struct {
 	Pos Position
 	Msg string
