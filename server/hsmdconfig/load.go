@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 	"path/filepath"
+	"time"
 
 	"github.com/cloudp11/cloudp11/config/libconfig"
 )
