@@ -44,7 +44,11 @@ func (a Attribute) Form() Form {
 }
 
 // BytesAttr is an attribute with a byte-string value (CKA_ID, CKA_VALUE...).
+// An empty value is stored as nil, the form the wire decoder produces.
 func BytesAttr(t AttributeType, v []byte) Attribute {
+	if len(v) == 0 {
+		v = nil
+	}
 	return Attribute{Type: t, Value: v, Len: ULONG(len(v))}
 }
 

@@ -182,9 +182,14 @@ func ParamRuleOf(m MechanismType) ParamRule {
 // within the wire's limits, so that it can cross the wire and the receiver
 // accepts it. It fails with CKR_MECHANISM_PARAM_INVALID and says why.
 func (m Mechanism) Validate() error {
+	op := "mechanism " + m.Type.String()
+	if !isParamValue(m.Param) {
+		// A pointer to a parameter struct also has the interface's methods
+		// (and a nil one would panic in them): only the values cross.
+		return Errorf(CKR_MECHANISM_PARAM_INVALID, op, "parameter of Go type %T: pass the value, not a pointer", m.Param)
+	}
 	rule := ParamRuleOf(m.Type)
 	kind := paramKindOf(m.Param)
-	op := "mechanism " + m.Type.String()
 	switch {
 	case kind == rule.Kind:
 	case kind == ParamNone && rule.Optional:
@@ -199,6 +204,15 @@ func (m Mechanism) Validate() error {
 		return &Error{RV: CKR_MECHANISM_PARAM_INVALID, Op: op, Err: err}
 	}
 	return nil
+}
+
+func isParamValue(p MechanismParam) bool {
+	switch p.(type) {
+	case nil, ULONGParam, IVParam, RSAPSSParams, RSAOAEPParams, GCMParams, CCMParams, CTRParams,
+		ECDH1DeriveParams, EdDSAParams, DerivationStringParams, AESCBCEncryptDataParams:
+		return true
+	}
+	return false
 }
 
 func checkParamLimits(p MechanismParam) error {

@@ -42,6 +42,8 @@ func TestMechanismValidate(t *testing.T) {
 		{Mechanism{Type: CKM_AES_GCM, Param: GCMParams{IV: make([]byte, MaxIVLen+1)}}, "GCM IV"},
 		{Mechanism{Type: CKM_AES_CCM, Param: CCMParams{Nonce: make([]byte, MaxIVLen+1)}}, "CCM nonce"},
 		{Mechanism{Type: CKM_EDDSA, Param: EdDSAParams{Context: make([]byte, 256)}}, "EdDSA context"},
+		{Mechanism{Type: CKM_AES_GCM, Param: &GCMParams{}}, "not a pointer"},
+		{Mechanism{Type: CKM_AES_GCM, Param: (*GCMParams)(nil)}, "not a pointer"},
 	}
 	for _, tt := range bad {
 		err := tt.m.Validate()
