@@ -152,7 +152,9 @@ func (c ErrorCode) String() string {
 
 // IsAuthFailure reports whether the code refuses credentials (16-25): the
 // server closes the connection after it.
-func (c ErrorCode) IsAuthFailure() bool { return c >= CodeWrongProxyPassword && c <= CodePartitionUnavailable }
+func (c ErrorCode) IsAuthFailure() bool {
+	return c >= CodeWrongProxyPassword && c <= CodePartitionUnavailable
+}
 
 // RemoteError is the body of an error frame: the server refused a request
 // (or the handshake) with Code. The client returns it as the call's error;
