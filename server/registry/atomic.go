@@ -6,14 +6,16 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic replaces dir/name with data, mode 0600: a temporary file
-// in dir, fsync, rename, fsync of dir. A reader sees the old content or the
-// new, never a mix; a crash leaves one of the two. (CreateTemp makes the
-// file 0600 whatever the umask.) Package state uses it
-// for the certificates and keys too.
-func WriteFileAtomic(dir, name string, data []byte) error { return writeAtomic(dir, name, data) }
+// WriteFileAtomic replaces dir/name with data: a temporary file in dir
+// (0600 from the start, so a key is never readable by others, even
+// briefly), fsync, chmod to mode, rename, fsync of dir. A reader sees the
+// old content or the new, never a mix; a crash leaves one of the two.
+// Package state uses it for the certificates and keys.
+func WriteFileAtomic(dir, name string, data []byte, mode os.FileMode) error {
+	return writeAtomic(dir, name, data, mode)
+}
 
-func writeAtomic(dir, name string, data []byte) (err error) {
+func writeAtomic(dir, name string, data []byte, mode os.FileMode) (err error) {
 	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
@@ -29,6 +31,11 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 	}
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if mode != 0o600 {
+		if err = tmp.Chmod(mode); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)

@@ -160,7 +160,7 @@ func TestStoreNotInitialised(t *testing.T) {
 func TestStoreCreateUpdateLoad(t *testing.T) {
 	dir := t.TempDir()
 	s := NewStore(dir)
-	require.NoError(t, s.Create(context.Background()))
+	require.NoError(t, s.Create(context.Background(), nil))
 	st, err := os.Stat(s.Path())
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
@@ -212,7 +212,7 @@ func TestStoreCreateUpdateLoad(t *testing.T) {
 
 func TestStoreSerialisesConcurrentUpdates(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, NewStore(dir).Create(context.Background()))
+	require.NoError(t, NewStore(dir).Create(context.Background(), nil))
 	// Separate Stores share no mutex, as separate processes would not: the
 	// flock alone must keep every increment.
 	const writers, each = 4, 10
@@ -243,7 +243,7 @@ func TestStoreSerialisesConcurrentUpdates(t *testing.T) {
 func TestStoreLockHonoursContext(t *testing.T) {
 	dir := t.TempDir()
 	s := NewStore(dir)
-	require.NoError(t, s.Create(context.Background()))
+	require.NoError(t, s.Create(context.Background(), nil))
 	unlock, err := s.lock(context.Background())
 	require.NoError(t, err)
 	defer unlock()
@@ -251,4 +251,35 @@ func TestStoreLockHonoursContext(t *testing.T) {
 	cancel()
 	err = NewStore(dir).Update(ctx, false, func(*Registry) error { return nil })
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestCreateRunsBeforeUnderTheLock(t *testing.T) {
+	dir := t.TempDir()
+	s := NewStore(dir)
+	refused := fmt.Errorf("state exists")
+	assert.ErrorIs(t, s.Create(context.Background(), func() error { return refused }), refused)
+	_, err := s.Load()
+	assert.ErrorIs(t, err, ErrNotInitialised, "nothing written when before fails")
+	ran := false
+	require.NoError(t, s.Create(context.Background(), func() error {
+		ran = true
+		// The lock is held: another store cannot take it meanwhile.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		assert.ErrorIs(t, NewStore(dir).Update(ctx, false, func(*Registry) error { return nil }), context.Canceled)
+		return nil
+	}))
+	assert.True(t, ran)
+}
+
+func TestWriteFileAtomicMode(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, WriteFileAtomic(dir, "ca.pem", []byte("x"), 0o644))
+	st, err := os.Stat(filepath.Join(dir, "ca.pem"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), st.Mode().Perm())
+	require.NoError(t, WriteFileAtomic(dir, "ca.key", []byte("k"), 0o600))
+	st, err = os.Stat(filepath.Join(dir, "ca.key"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 }

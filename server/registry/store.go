@@ -52,8 +52,10 @@ func (s *Store) Load() (*Registry, error) {
 }
 
 // Create writes an empty registry, replacing any, under the lock. It is
-// for hsmd init.
-func (s *Store) Create(ctx context.Context) error {
+// for hsmd init, which passes before to check and prepare the rest of the
+// state folder under the same lock; when before fails, nothing is written.
+// The state folder must exist.
+func (s *Store) Create(ctx context.Context, before func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unlock, err := s.lock(ctx)
@@ -61,11 +63,16 @@ func (s *Store) Create(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
 	data, err := (&Registry{}).Encode()
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.dir, FileName, data)
+	return writeAtomic(s.dir, FileName, data, 0o600)
 }
 
 // Update applies fn to the current registry and writes the result, holding
@@ -99,7 +106,7 @@ func (s *Store) Update(ctx context.Context, force bool, fn func(*Registry) error
 	if !force && string(after) == string(before) {
 		return nil
 	}
-	return writeAtomic(s.dir, FileName, after)
+	return writeAtomic(s.dir, FileName, after, 0o600)
 }
 
 // lockPoll bounds the wait between two tries of a contended flock. flock
