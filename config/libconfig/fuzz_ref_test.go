@@ -30,9 +30,9 @@ import (
 //     are skipped;
 //   - an unsuffixed integer beyond 32 bits gets an L suffix in the copy the
 //     reference reads, which gives it the int64 our parser makes;
-//   - both copies get a final newline, and an unterminated /* comment a
-//     closing */, because 1.5 rejects a # comment ending the input and
-//     accepts an unterminated /* comment there.
+//   - both copies get a final newline, and an unterminated string or /*
+//     comment is closed, because 1.5 rejects a # comment ending the input
+//     and ignores a string or /* comment left open there.
 //
 // Error lines are not compared here; the corpus tests compare them.
 func FuzzAgainstReference(f *testing.F) {
@@ -99,12 +99,20 @@ func outOfScopeForReference(data []byte) string {
 	return ""
 }
 
-// closeAtEOF ends the input with a newline, closing first a /* comment
-// left open at the end.
+// closeAtEOF ends the input with a newline, closing first a string or a
+// /* comment left open at the end.
 func closeAtEOF(data []byte) []byte {
 	out := append([]byte(nil), data...)
-	if scanLiterals(data).openComment {
+	scan := scanLiterals(data)
+	if scan.openComment {
 		out = append(out, "*/"...)
+	}
+	if scan.openString {
+		if scan.danglingBackslash {
+			// Without it the closing quote would be read as \".
+			out = append(out, '\\')
+		}
+		out = append(out, '"')
 	}
 	if len(out) == 0 || out[len(out)-1] != '\n' {
 		out = append(out, '\n')
@@ -183,6 +191,10 @@ func (l literal) classify() literalClass {
 type literalScan struct {
 	literals    []literal
 	openComment bool // the input ends inside a /* comment
+	openString  bool // the input ends inside a string
+	// danglingBackslash: the open string ends with a backslash that
+	// would escape a quote written after it.
+	danglingBackslash bool
 }
 
 // The number patterns of the 1.5 scanner; flex takes the longest match.
@@ -206,7 +218,12 @@ func scanLiterals(data []byte) literalScan {
 		c := data[i]
 		switch {
 		case c == '"':
-			i = stringEnd(data, i+1)
+			end, closed, dangling := stringEnd(data, i+1)
+			if !closed {
+				scan.openString, scan.danglingBackslash = true, dangling
+				return scan
+			}
+			i = end
 		case c == '#' || c == '/' && i+1 < len(data) && data[i+1] == '/':
 			for i < len(data) && data[i] != '\n' {
 				i++
@@ -245,19 +262,23 @@ func isNameByte(c byte) bool {
 }
 
 // stringEnd returns the offset after the closing quote of a string whose
-// body starts at i; only \\ and \" hide a quote.
-func stringEnd(data []byte, i int) int {
+// body starts at i. When the input ends first, it returns len(data), false,
+// and whether the input ends in a lone backslash. Only \\ and \" hide a
+// quote.
+func stringEnd(data []byte, i int) (end int, closed, dangling bool) {
 	for i < len(data) {
 		switch {
-		case data[i] == '\\' && i+1 < len(data) && (data[i+1] == '\\' || data[i+1] == '"'):
+		case data[i] == '\\' && i+1 == len(data):
+			return len(data), false, true
+		case data[i] == '\\' && (data[i+1] == '\\' || data[i+1] == '"'):
 			i += 2
 		case data[i] == '"':
-			return i + 1
+			return i + 1, true, false
 		default:
 			i++
 		}
 	}
-	return i
+	return i, false, false
 }
 
 func TestRewriteForReference(t *testing.T) {
@@ -299,6 +320,12 @@ func TestCloseAtEOF(t *testing.T) {
 		"a = 1; /* c */ /* o\n": "a = 1; /* c */ /* o\n*/\n",
 		`a = "/*";`:             "a = \"/*\";\n",
 		"# /* in a comment":     "# /* in a comment\n",
+		`/* "`:                  "/* \"*/\n",
+		`a = "/* x";`:           "a = \"/* x\";\n",
+		`a = 1; "open`:          `a = 1; "open"` + "\n",
+		`a = 1; "open\`:         `a = 1; "open\\"` + "\n",
+		`a = 1; "open\\`:        `a = 1; "open\\"` + "\n",
+		`a = 1; "x\"`:           `a = 1; "x\""` + "\n",
 	} {
 		assert.Equal(t, want, string(closeAtEOF([]byte(in))), in)
 	}
