@@ -1,6 +1,7 @@
 package libconfig
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"path/filepath"
@@ -47,7 +48,7 @@ func (lx *lexer) include(src *source) (bool, *Error) {
 		i++
 	}
 	const directive = "@include"
-	if !strings.HasPrefix(string(data[i:min(i+len(directive), len(data))]), directive) {
+	if !bytes.HasPrefix(data[i:], []byte(directive)) {
 		return false, nil
 	}
 	at := src.pos(i)
