@@ -58,8 +58,8 @@ func (a *Admin) Close() error { return a.audit.Close() }
 
 // ErrTokenNeeded, ErrTokenConflict: hsmd user add without a usable token.
 var (
-	ErrTokenNeeded   = errors.New("no token for the HSM user: give --token LABEL, or list the user in the configuration's partitions")
-	ErrTokenConflict = errors.New("the configuration's partitions map the HSM user to another token")
+	ErrTokenNeeded   = errors.New("no token: give --token LABEL, or list the user in the configuration's partitions")
+	ErrTokenConflict = errors.New("the configuration's partitions map the user to another token")
 )
 
 // AddUser registers HSM user name with token (empty when the
@@ -69,9 +69,9 @@ func (a *Admin) AddUser(ctx context.Context, name, token string) (string, error)
 	static, hasStatic := a.cfg.PartitionMap()[name]
 	switch {
 	case token == "" && !hasStatic:
-		return "", ErrTokenNeeded
+		return "", fmt.Errorf("HSM user %q: %w", name, ErrTokenNeeded)
 	case token != "" && hasStatic && token != static:
-		return "", fmt.Errorf("%w: %q, not %q", ErrTokenConflict, static, token)
+		return "", fmt.Errorf("HSM user %q: %w: %q, not %q", name, ErrTokenConflict, static, token)
 	}
 	setup, err := auth.GenerateSetupPassword(a.rand)
 	if err != nil {

@@ -62,7 +62,7 @@ func newFixture(t *testing.T, partitions map[string]string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, state: t.TempDir(), clock: &clock{now: time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)}}
 	f.store = registry.NewStore(f.state)
-	require.NoError(t, f.store.Create(context.Background()))
+	require.NoError(t, f.store.Create(context.Background(), nil))
 	var err error
 	f.log, err = audit.Open(f.state, f.clock.Now)
 	require.NoError(t, err)
