@@ -97,6 +97,10 @@ var softHSMModulePaths = []string{
 	"/usr/local/lib/softhsm/libsofthsm2.so",
 }
 
+// softHSMMultiarchGlob finds the module under any Debian multiarch triplet
+// the list above does not name (arm-linux-gnueabihf, riscv64-linux-gnu...).
+const softHSMMultiarchGlob = "/usr/lib/*-linux-gnu*/softhsm/libsofthsm2.so"
+
 // DefaultModule returns the first SoftHSMv2 module found, or the Debian
 // path when none is installed (the error then names that path).
 func DefaultModule() string {
@@ -104,6 +108,9 @@ func DefaultModule() string {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
+	}
+	if found, _ := filepath.Glob(softHSMMultiarchGlob); len(found) > 0 {
+		return found[0]
 	}
 	return softHSMModulePaths[0]
 }
