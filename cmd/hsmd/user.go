@@ -19,7 +19,7 @@ func (a *app) userAdd() command {
 			}
 			return withAdmin(e, func(adm *admin.Admin, cfg *hsmdconfig.Config) error {
 				setup, err := adm.AddUser(ctx, args[0], token)
-				if err != nil {
+				if setup == "" {
 					return err
 				}
 				effective := token
@@ -29,7 +29,7 @@ func (a *app) userAdd() command {
 				fmt.Fprintf(e.app.stderr, "HSM user '%s' added, token '%s'.\n", args[0], effective)
 				printSetup(e, cfg)
 				fmt.Fprintln(e.app.stdout, setup)
-				return nil
+				return err // the user exists; only its audit record may be missing
 			})
 		},
 	}
@@ -46,13 +46,13 @@ func (a *app) userResetSetup() command {
 		}
 		return withAdmin(e, func(adm *admin.Admin, cfg *hsmdconfig.Config) error {
 			setup, err := adm.ResetSetup(ctx, args[0])
-			if err != nil {
+			if setup == "" {
 				return err
 			}
 			fmt.Fprintf(e.app.stderr, "New setup password for HSM user '%s'; the previous one no longer works.\n", args[0])
 			printSetup(e, cfg)
 			fmt.Fprintln(e.app.stdout, setup)
-			return nil
+			return err // the password is set; only its audit record may be missing
 		})
 	}}
 }

@@ -57,7 +57,10 @@ func New(cfg *hsmdconfig.Config, opts Options) (*Admin, error) {
 func (a *Admin) Close() error { return a.audit.Close() }
 
 // ErrTokenNeeded, ErrTokenConflict: hsmd user add without a usable token.
+// ErrNotAudited: the change was made but its audit record could not be
+// written; the command's result (a setup password) is still returned.
 var (
+	ErrNotAudited    = errors.New("the change is made, but the audit log could not be written")
 	ErrTokenNeeded   = errors.New("no token: give --token LABEL, or list the user in the configuration's partitions")
 	ErrTokenConflict = errors.New("the configuration's partitions map the user to another token")
 )
@@ -87,7 +90,7 @@ func (a *Admin) AddUser(ctx context.Context, name, token string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return setup, a.audit.Write(name, audit.Event{Type: audit.UserAdded, Actor: actor})
+	return setup, a.record(name, audit.Event{Type: audit.UserAdded, Actor: actor})
 }
 
 // ResetSetup gives HSM user name a new setup password, unused, in place
@@ -105,7 +108,7 @@ func (a *Admin) ResetSetup(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return setup, a.audit.Write(name, audit.Event{Type: audit.SetupIssued, Actor: actor})
+	return setup, a.record(name, audit.Event{Type: audit.SetupIssued, Actor: actor})
 }
 
 // RemoveUser deletes HSM user name and its secrets. Its audit log stays.
@@ -114,7 +117,7 @@ func (a *Admin) RemoveUser(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write(name, audit.Event{Type: audit.UserRemoved, Actor: actor})
+	return a.record(name, audit.Event{Type: audit.UserRemoved, Actor: actor})
 }
 
 // Unlock lifts HSM user name's lockout and clears its failure count.
@@ -126,7 +129,7 @@ func (a *Admin) Unlock(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write(name, audit.Event{Type: audit.Unlocked, Actor: actor})
+	return a.record(name, audit.Event{Type: audit.Unlocked, Actor: actor})
 }
 
 // RevokeSecret revokes the permanent secret id of HSM user name; the other
@@ -150,7 +153,15 @@ func (a *Admin) RevokeSecret(ctx context.Context, name, id string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write(name, audit.Event{Type: audit.SecretRevoked, Actor: actor, SecretID: id})
+	return a.record(name, audit.Event{Type: audit.SecretRevoked, Actor: actor, SecretID: id})
+}
+
+// record writes the audit event of a change already made.
+func (a *Admin) record(user string, e audit.Event) error {
+	if err := a.audit.Write(user, e); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotAudited, err)
+	}
+	return nil
 }
 
 func (a *Admin) updateUser(ctx context.Context, name string, fn func(*registry.HSMUser) error) error {
@@ -186,7 +197,7 @@ func (a *Admin) AddProxyUser(ctx context.Context, name, password string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write("", audit.Event{Type: audit.ProxyUserAdded, Actor: actor, User: name})
+	return a.record("", audit.Event{Type: audit.ProxyUserAdded, Actor: actor, User: name})
 }
 
 // RemoveProxyUser deletes proxy user name.
@@ -195,7 +206,7 @@ func (a *Admin) RemoveProxyUser(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write("", audit.Event{Type: audit.ProxyUserRemoved, Actor: actor, User: name})
+	return a.record("", audit.Event{Type: audit.ProxyUserRemoved, Actor: actor, User: name})
 }
 
 // UnlockProxyUser lifts proxy user name's lockout.
@@ -211,5 +222,5 @@ func (a *Admin) UnlockProxyUser(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return a.audit.Write("", audit.Event{Type: audit.Unlocked, Actor: actor, User: name})
+	return a.record("", audit.Event{Type: audit.Unlocked, Actor: actor, User: name})
 }

@@ -215,3 +215,16 @@ func TestProxyUsers(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+func TestChangesWithoutAuditRecordAreReported(t *testing.T) {
+	f := newFixture(t)
+	// A folder where the user's audit file should be: every write fails.
+	require.NoError(t, os.Mkdir(filepath.Join(f.cfg.StateDir, audit.Dir, "bob.log"), 0o700))
+	setup, err := f.admin.AddUser(context.Background(), "bob", "t")
+	assert.ErrorIs(t, err, ErrNotAudited)
+	assert.True(t, auth.ValidSetupPasswordFormat(setup), "the password is still handed out: the user exists")
+	users, err := f.admin.Users()
+	require.NoError(t, err)
+	assert.Equal(t, "bob", users[0].Name)
+	assert.ErrorIs(t, f.admin.Unlock(context.Background(), "bob"), ErrNotAudited)
+}
