@@ -47,7 +47,7 @@ run stat -c '%A %n' "$work/.secrets.cfg"
 sed -E 's/(password|secret) = "[^"]*"/\1 = "<hidden>"/' "$work/.secrets.cfg" | sed 's/^/    /'
 
 step "5. A mistake in primus.cfg is reported with file:line:column"
-sed 's/port = "2310";/port = "23100";/' "$work/primus.cfg" >"$work/bad.cfg"
+sed 's/port = "2310";/port = "70000";/' "$work/primus.cfg" >"$work/bad.cfg"
 run "$build/ppin" -c "$work/bad.cfg" -l || echo "(exit status $?)"
 
 step "6. ppin -a needs the HSM service, which comes with the next milestone"
