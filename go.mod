@@ -3,6 +3,7 @@ module github.com/cloudp11/cloudp11
 go 1.26.0
 
 require (
+	github.com/miekg/pkcs11 v1.1.2
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/rs/zerolog v1.35.1
 	github.com/stretchr/testify v1.12.1
