@@ -30,6 +30,7 @@ type Peer struct {
 	ProxyUser    string       // set once the proxy user is authenticated
 	User         string       // set once the HSM user is authenticated
 	Mode         Mode         // after UserLogin; 0 after FetchSecret
+	MaxFrame     uint32       // the frame limit Hello settled, for whoever serves the connection next
 }
 
 // HandshakeConfig is the server's side of Hello.
@@ -106,6 +107,7 @@ func (s *serverHandshake) run() (*Handshake, error) {
 	s.peer.Version = version
 	s.peer.Capabilities = hello.Capabilities & s.cfg.Capabilities
 	maxFrame := negotiateFrame(hello.MaxFrame, s.cfg.MaxFrame)
+	s.peer.MaxFrame = maxFrame
 	if err := s.answer(h, &HelloResponse{
 		Version: version, Capabilities: s.peer.Capabilities, ServerVersion: s.cfg.ServerVersion,
 		MaxFrame: maxFrame, MaxInFlight: s.cfg.MaxInFlight,
