@@ -470,3 +470,47 @@ func TestDialRefusesAnUntrustedServer(t *testing.T) {
 }
 
 type x509UnknownAuthority = x509.UnknownAuthorityError
+
+func TestAuditLogIsFetchedInPages(t *testing.T) {
+	entries := []string{"login alice", "generate key 1", "sign", "destroy key 1", "logout"}
+	d := NewDispatcher()
+	Handle(d, func(_ context.Context, _ *Inbound, req *AuditLogRequest) (*AuditLogResponse, error) {
+		start := 0
+		if len(req.Cursor) == 1 {
+			start = int(req.Cursor[0])
+		}
+		end := min(start+int(req.MaxEntries), len(entries))
+		resp := &AuditLogResponse{Entries: entries[start:end], Done: end == len(entries)}
+		if !resp.Done {
+			resp.Cursor = []byte{byte(end)}
+		}
+		return resp, nil
+	})
+	cConn, sConn := tlsPair(t)
+	results := startHandshakeServer(t, sConn, testHandshakeConfig, d)
+	client, err := Connect(t.Context(), cConn, testHello(), goodCreds, ModeAuditLog, ClientConfig{})
+	require.NoError(t, err)
+	defer client.Close()
+	res := <-results
+	require.NoError(t, res.err)
+	assert.Equal(t, ModeAuditLog, res.hs.Peer.Mode)
+
+	var got []string
+	var cursor []byte
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10)
+		page, err := Invoke[*AuditLogResponse](t.Context(), client, &AuditLogRequest{Cursor: cursor, MaxEntries: 2})
+		require.NoError(t, err)
+		got = append(got, page.Entries...)
+		if page.Done {
+			break
+		}
+		cursor = page.Cursor
+	}
+	assert.Equal(t, entries, got)
+
+	_, err = sign(t.Context(), client, "not in this mode")
+	var remote *RemoteError
+	require.ErrorAs(t, err, &remote)
+	assert.Equal(t, CodeUnknownMessage, remote.Code)
+}
