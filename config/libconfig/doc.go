@@ -85,7 +85,9 @@
 // at most 200 deep (DefaultMaxDepth), @include at most 10 deep
 // (DefaultMaxIncludeDepth), at most 100,000 settings (DefaultMaxSettings),
 // strings of at most 1 MiB (DefaultMaxStringLen). A file above the size
-// limit is refused before it is read. The parser recurses once per nesting
+// limit is refused before it is read, and the default reader takes regular
+// files only (a FIFO, terminal or device in an @include would block or never
+// end). The parser recurses once per nesting
 // level and checks the depth before it does, so no input can exhaust the
 // stack. Error messages never quote string values or unexpected words,
 // which may be passwords.

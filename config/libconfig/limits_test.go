@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,16 +73,27 @@ func TestHugeFileRefusedWithoutReading(t *testing.T) {
 	assert.Equal(t, main+`:1:1: cannot read @include file "`+huge+`": file too large: 1073741824 bytes, the limit is 16777216`, err.Error())
 }
 
-// TestEndlessDeviceIsBounded reads /dev/zero, whose size Stat does not
-// give: the bounded read must stop it.
-func TestEndlessDeviceIsBounded(t *testing.T) {
+// TestDeviceIsRefused reads /dev/zero, which would never end: only regular
+// files are configuration files.
+func TestDeviceIsRefused(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero on this system")
 	}
 	_, err := libconfig.ParseFile("/dev/zero", &libconfig.Options{MaxFileSize: 1 << 16})
 	require.Error(t, err)
-	assert.ErrorIs(t, err, libconfig.ErrFileTooLarge)
-	assert.Equal(t, "/dev/zero: cannot read: file too large: more than 65536 bytes", err.Error())
+	assert.Equal(t, "/dev/zero: cannot read: not a regular file (a character device)", err.Error())
+}
+
+// TestIncludedFIFODoesNotBlock names a FIFO without a writer in @include:
+// opening it must neither block nor read it.
+func TestIncludedFIFODoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.cfg"), 0o600))
+	main := filepath.Join(dir, "main.cfg")
+	require.NoError(t, os.WriteFile(main, []byte("@include \"pipe.cfg\"\n"), 0o600))
+	_, err := libconfig.ParseFile(main, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a regular file (a named pipe)")
 }
 
 func TestFileSizeLimitAppliesToAnyReader(t *testing.T) {

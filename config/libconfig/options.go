@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"syscall"
 )
 
 // Default limits, used where an Options field is zero or negative.
@@ -90,12 +92,14 @@ func orDefault[T int | int64](v, def T) T {
 // above MaxFileSize; errors.Is finds it through *Error.
 var ErrFileTooLarge = errors.New("file too large")
 
-// readFileLimited reads a file of at most limit bytes. The size is checked
-// with Stat before reading so that a huge file costs no memory, and the read
-// itself is bounded too, for files that grow meanwhile and for devices and
-// pipes whose size Stat does not know.
+// readFileLimited reads a regular file of at most limit bytes. The size is
+// checked with Stat before reading so that a huge file costs no memory, and
+// the read itself is bounded too, for a file that grows meanwhile. Anything
+// but a regular file is refused: a FIFO, a terminal or a device named in an
+// @include would block the parse or never end. The open is non-blocking so
+// that opening a FIFO with no writer cannot hang before the check.
 func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -107,15 +111,14 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 	if info.IsDir() {
 		return nil, errors.New("is a directory")
 	}
-	if info.Mode().IsRegular() && info.Size() > limit {
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(info.Mode()))
+	}
+	if info.Size() > limit {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrFileTooLarge, info.Size(), limit)
 	}
 	// One byte more than expected lets the read see EOF without growing.
-	capacity := int64(64 << 10)
-	if info.Mode().IsRegular() {
-		capacity = info.Size() + 1
-	}
-	buf := make([]byte, 0, capacity)
+	buf := make([]byte, 0, info.Size()+1)
 	data, err := readAllInto(buf, io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
@@ -124,6 +127,22 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrFileTooLarge, limit)
 	}
 	return data, nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return m.Type().String()
+	}
 }
 
 // readAllInto is io.ReadAll starting from a caller-sized buffer.
