@@ -473,3 +473,44 @@ func TestDispatcherRegistrationMistakesPanic(t *testing.T) {
 		Handle(d, func(context.Context, *Inbound, *SignRequest) (*StatusResponse, error) { return nil, nil })
 	})
 }
+
+func TestResendCarriesTheIDAndTheRetryFlag(t *testing.T) {
+	type seen struct {
+		id    uint64
+		retry bool
+	}
+	calls := make(chan seen, 2)
+	d := NewDispatcher()
+	Handle(d, func(_ context.Context, in *Inbound, req *GenerateKeyRequest) (*ObjectResponse, error) {
+		calls <- seen{in.ID, in.Retry}
+		return &ObjectResponse{Object: 77}, nil
+	})
+	ids := new(RequestIDs)
+	cConn, sConn := pipePair(t)
+	server := NewServerConn(sConn, d, ServerConfig{})
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(context.Background()) }()
+	client := NewClient(cConn, Session{Server: HelloResponse{MaxFrame: DefaultMaxFrame, MaxInFlight: 4}}, ClientConfig{RequestIDs: ids})
+	defer func() { client.Close(); server.Close(); <-served }()
+
+	req := &GenerateKeyRequest{Session: 1, Mechanism: ck.Mechanism{Type: ck.CKM_AES_KEY_GEN}, Template: []ck.Attribute{ck.ULONGAttr(ck.CKA_VALUE_LEN, ck.ULONG(32))}}
+	_, err := client.Call(t.Context(), req)
+	require.NoError(t, err)
+	first := <-calls
+	assert.False(t, first.retry)
+	assert.Equal(t, uint64(1), first.id, "ids come from the shared source")
+
+	resp, err := Invoke[*ObjectResponse](t.Context(), client, req)
+	require.NoError(t, err)
+	assert.Equal(t, ck.ObjectHandle(77), resp.Object)
+	<-calls
+
+	_, err = client.Resend(t.Context(), first.id, req)
+	require.NoError(t, err)
+	again := <-calls
+	assert.Equal(t, seen{first.id, true}, again)
+	assert.Equal(t, uint64(3), ids.Next(), "Resend does not take a new id")
+
+	_, err = client.Resend(t.Context(), 0, req)
+	assert.Error(t, err)
+}

@@ -26,9 +26,10 @@ type Inbound struct {
 
 // Handler serves one message type. It returns the response, or an error:
 // a *RemoteError is sent as an error frame; for PKCS#11 messages any other
-// error becomes a response that carries only ck.RVOf(err); for the others
-// it becomes error code internal (the error text is not sent: it may say
-// more than a client should know).
+// error becomes a response that carries only ck.RVOf(err) (for a fused
+// message, with stage init: return a response to say otherwise); for the
+// others it becomes error code internal (the error text is not sent: it may
+// say more than a client should know).
 type Handler func(ctx context.Context, in *Inbound) (Message, error)
 
 // Dispatcher is the server's table of handlers keyed by message type (the
@@ -241,7 +242,7 @@ func (s *ServerConn) serve(ctx context.Context, h Header, body []byte) {
 	}
 	resp, err := s.call(ctx, handler, &Inbound{ID: h.RequestID(), Type: t, Retry: h.Flags()&FlagRetry != 0, Request: req})
 	if err == nil && (resp == nil || reflect.TypeOf(resp) != reflect.TypeOf(spec.newResponse())) {
-		err = fmt.Errorf("handler of %s answered %T", t, resp)
+		err = &ck.Error{RV: ck.CKR_GENERAL_ERROR, Op: t.String(), Err: fmt.Errorf("the handler answered %T", resp)}
 	}
 	if err != nil {
 		var remote *RemoteError
@@ -282,7 +283,14 @@ func (s *ServerConn) send(h Header, resp Message) {
 			s.sendError(h, remoteErrorf(CodeInternal, "%s: the answer cannot be sent", h.Type()))
 			return
 		}
-		result.setReturnValue(ck.RVOf(err))
+		// Too large: the device cannot return that much. Anything else the
+		// encoder refuses is the server's bug, not the caller's argument.
+		rv := ck.CKR_GENERAL_ERROR
+		var te *Error
+		if errors.As(err, &te) && te.Kind == KindTooLarge {
+			rv = ck.CKR_DEVICE_MEMORY
+		}
+		result.setReturnValue(rv)
 		if frame, err = AppendFrame(nil, h.Type(), FlagResponse, h.RequestID(), result, s.cfg.MaxFrame); err != nil {
 			return // a CK_RV-only answer always fits; unreachable
 		}
