@@ -13,7 +13,7 @@ FUZZTIME   ?= 5m
 all: build
 
 help:
-	@echo "make build   build ppin into $(BUILD)/"
+	@echo "make build   build ppin and hsmd into $(BUILD)/"
 	@echo "make test    the whole test suite (needs the packages .ci/run installs)"
 	@echo "make demo    walk through the Primus workflow in a temporary folder"
 	@echo "make fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME)) each"
@@ -22,6 +22,7 @@ help:
 build:
 	@mkdir -p $(BUILD)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/ppin ./cmd/ppin
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/hsmd ./cmd/hsmd
 
 test: lint
 	$(GO) test -tags '$(TEST_TAGS)' -count=1 ./...
