@@ -168,6 +168,25 @@ func checkAttribute(a *Attribute, depth int, path string) error {
 	return nil
 }
 
+// CheckValues verifies that a template to act on (C_CreateObject,
+// C_GenerateKey, C_FindObjectsInit...) holds values only, nested templates
+// included: a length-only attribute there is CKR_ATTRIBUTE_VALUE_INVALID.
+// It assumes CheckTemplate's rules, which the wire decoder enforces.
+func CheckValues(attrs []Attribute) error {
+	for i := range attrs {
+		a := &attrs[i]
+		switch a.Form() {
+		case FormLength:
+			return Errorf(CKR_ATTRIBUTE_VALUE_INVALID, "check "+a.Type.String(), "a length without a value")
+		case FormTemplate:
+			if err := CheckValues(a.Template); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // CheckValue reports whether a wire value has the shape kind k requires.
 func (k Kind) CheckValue(v []byte) error {
 	switch k {

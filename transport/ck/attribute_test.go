@@ -113,3 +113,15 @@ func TestPadded(t *testing.T) {
 	assert.Equal(t, []byte("ab  "), Padded("ab", 4))
 	assert.Equal(t, []byte("abcd"), Padded("abcdef", 4))
 }
+
+func TestCheckValues(t *testing.T) {
+	require.NoError(t, CheckValues([]Attribute{
+		BoolAttr(CKA_TOKEN, true),
+		TemplateAttr(CKA_WRAP_TEMPLATE, ULONGAttr(CKA_KEY_TYPE, CKK_AES)),
+	}))
+	err := CheckValues([]Attribute{BoolAttr(CKA_TOKEN, true), QueryAttr(CKA_LABEL)})
+	assert.Equal(t, CKR_ATTRIBUTE_VALUE_INVALID, RVOf(err))
+	assert.Contains(t, err.Error(), "CKA_LABEL")
+	err = CheckValues([]Attribute{TemplateAttr(CKA_UNWRAP_TEMPLATE, QueryAttr(CKA_VALUE))})
+	assert.Equal(t, CKR_ATTRIBUTE_VALUE_INVALID, RVOf(err))
+}
