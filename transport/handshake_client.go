@@ -31,10 +31,10 @@ type Credentials struct {
 
 // Connect runs the client's handshake on conn (docs/protocol.md 4) and
 // returns a Client for mode. ctx bounds the handshake only. On failure conn
-// is closed and the error says which step failed: a *RemoteError (wrapped)
-// when the server refused, so callers tell a wrong proxy password from a
-// revoked secret with errors.As or errors.Is; a *Error for I/O and protocol
-// failures. Errors never hold the credentials.
+// is closed and the error says which step failed: a *RefusedError (its
+// Step, around the *RemoteError) when the server refused, so callers tell a
+// wrong proxy password from a revoked secret with errors.As or errors.Is;
+// a *Error for I/O and protocol failures. Errors never hold the credentials.
 func Connect(ctx context.Context, conn net.Conn, hello Hello, creds Credentials, mode Mode, cfg ClientConfig) (*Client, error) {
 	hs := &clientHandshake{ctx: ctx, conn: conn}
 	session, err := hs.login(hello, creds, mode)
@@ -60,7 +60,7 @@ func FetchSecret(ctx context.Context, conn net.Conn, hello Hello, proxyUser stri
 		return nil, server, err
 	}
 	var resp FetchSecretResponse
-	if err := hs.exchange("fetch secret", &req, &resp); err != nil {
+	if err := hs.exchange(StepFetchSecret, &req, &resp); err != nil {
 		return nil, server, err
 	}
 	return &resp, server, nil
@@ -86,7 +86,7 @@ func (hs *clientHandshake) login(hello Hello, creds Credentials, mode Mode) (Ses
 		return session, &Error{Kind: KindProtocol, Op: "handshake", Err: errors.New("the server does not serve the audit log")}
 	}
 	req := &UserLoginRequest{User: creds.User, SecretID: creds.SecretID, Secret: creds.Secret, Mode: mode}
-	if err := hs.exchange("user login", req, &session.Login); err != nil {
+	if err := hs.exchange(StepUserLogin, req, &session.Login); err != nil {
 		return session, err
 	}
 	return session, nil
@@ -102,7 +102,7 @@ func (hs *clientHandshake) hello(hello Hello) (*HelloResponse, error) {
 		req.MinVersion, req.MaxVersion = MinVersion, MaxVersion
 	}
 	var resp HelloResponse
-	if err := hs.exchange("hello", req, &resp); err != nil {
+	if err := hs.exchange(StepHello, req, &resp); err != nil {
 		return nil, err
 	}
 	// The server must stay within what was offered.
@@ -129,14 +129,39 @@ func (hs *clientHandshake) hello(hello Hello) (*HelloResponse, error) {
 
 func (hs *clientHandshake) proxyLogin(user string, password Secret) error {
 	var resp ProxyLoginResponse
-	return hs.exchange("proxy login", &ProxyLoginRequest{User: user, Password: password}, &resp)
+	return hs.exchange(StepProxyLogin, &ProxyLoginRequest{User: user, Password: password}, &resp)
 }
 
+// HandshakeStep names a step of the client's handshake.
+type HandshakeStep string
+
+// The steps, in their order.
+const (
+	StepHello       HandshakeStep = "hello"
+	StepProxyLogin  HandshakeStep = "proxy login"
+	StepUserLogin   HandshakeStep = "user login"
+	StepFetchSecret HandshakeStep = "fetch secret"
+)
+
+// RefusedError is a handshake step the server refused with an error frame.
+// Step tells, for example, a locked-out proxy user (StepProxyLogin) from a
+// locked-out HSM user; errors.As and errors.Is reach the *RemoteError.
+type RefusedError struct {
+	Step   HandshakeStep
+	Remote *RemoteError
+}
+
+func (e *RefusedError) Error() string {
+	return "transport: handshake: " + string(e.Step) + ": " + e.Remote.Error()
+}
+
+func (e *RefusedError) Unwrap() error { return e.Remote }
+
 // exchange sends req and reads its answer into resp, within ctx.
-func (hs *clientHandshake) exchange(step string, req Request, resp Message) error {
+func (hs *clientHandshake) exchange(step HandshakeStep, req Request, resp Message) error {
 	lift := withDeadline(hs.ctx, hs.conn)
 	defer lift()
-	op := "handshake: " + step
+	op := "handshake: " + string(step)
 	hs.lastID++
 	id := hs.lastID
 	frame, err := AppendFrame(nil, req.Type(), 0, id, req, HandshakeMaxFrame)
@@ -169,7 +194,7 @@ func (hs *clientHandshake) exchange(step string, req Request, resp Message) erro
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("transport: %s: %w", op, remote)
+		return &RefusedError{Step: step, Remote: remote}
 	}
 	return decodeInto(resp, req.Type().String()+" response", body)
 }

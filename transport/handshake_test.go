@@ -178,15 +178,16 @@ func TestHandshakeRefusals(t *testing.T) {
 		mode  Mode
 		code  ErrorCode
 		rv    ck.RV
+		step  HandshakeStep
 	}{
-		{"wrong proxy password", Credentials{ProxyUser: "svc", ProxyPassword: Secret("nope"), User: "alice", Secret: Secret(aliceSecret)}, ModePKCS11, CodeWrongProxyPassword, ck.CKR_TOKEN_NOT_RECOGNIZED},
-		{"unknown proxy user", Credentials{ProxyUser: "who", ProxyPassword: Secret(proxyPassword)}, ModePKCS11, CodeUnknownProxyUser, ck.CKR_TOKEN_NOT_RECOGNIZED},
-		{"proxy user locked out", Credentials{ProxyUser: "locked-svc"}, ModePKCS11, CodeLockedOut, ck.CKR_PIN_LOCKED},
-		{"unknown user", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "mallory", Secret: Secret(aliceSecret)}, ModePKCS11, CodeUnknownUser, ck.CKR_TOKEN_NOT_RECOGNIZED},
-		{"wrong secret", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "alice", Secret: Secret(proxyPassword)}, ModePKCS11, CodeWrongSecret, ck.CKR_TOKEN_NOT_RECOGNIZED},
-		{"revoked secret", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "alice", Secret: Secret(revokedSecret)}, ModeAuditLog, CodeRevokedSecret, ck.CKR_TOKEN_NOT_RECOGNIZED},
-		{"partition unavailable", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "nopart"}, ModePKCS11, CodePartitionUnavailable, ck.CKR_TOKEN_NOT_PRESENT},
-		{"server failure", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "broken"}, ModePKCS11, CodeInternal, ck.CKR_DEVICE_ERROR},
+		{"wrong proxy password", Credentials{ProxyUser: "svc", ProxyPassword: Secret("nope"), User: "alice", Secret: Secret(aliceSecret)}, ModePKCS11, CodeWrongProxyPassword, ck.CKR_TOKEN_NOT_RECOGNIZED, StepProxyLogin},
+		{"unknown proxy user", Credentials{ProxyUser: "who", ProxyPassword: Secret(proxyPassword)}, ModePKCS11, CodeUnknownProxyUser, ck.CKR_TOKEN_NOT_RECOGNIZED, StepProxyLogin},
+		{"proxy user locked out", Credentials{ProxyUser: "locked-svc"}, ModePKCS11, CodeLockedOut, ck.CKR_PIN_LOCKED, StepProxyLogin},
+		{"unknown user", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "mallory", Secret: Secret(aliceSecret)}, ModePKCS11, CodeUnknownUser, ck.CKR_TOKEN_NOT_RECOGNIZED, StepUserLogin},
+		{"wrong secret", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "alice", Secret: Secret(proxyPassword)}, ModePKCS11, CodeWrongSecret, ck.CKR_TOKEN_NOT_RECOGNIZED, StepUserLogin},
+		{"revoked secret", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "alice", Secret: Secret(revokedSecret)}, ModeAuditLog, CodeRevokedSecret, ck.CKR_TOKEN_NOT_RECOGNIZED, StepUserLogin},
+		{"partition unavailable", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "nopart"}, ModePKCS11, CodePartitionUnavailable, ck.CKR_TOKEN_NOT_PRESENT, StepUserLogin},
+		{"server failure", Credentials{ProxyUser: "svc", ProxyPassword: Secret(proxyPassword), User: "broken"}, ModePKCS11, CodeInternal, ck.CKR_DEVICE_ERROR, StepUserLogin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +196,9 @@ func TestHandshakeRefusals(t *testing.T) {
 			client, err := Connect(t.Context(), cConn, testHello(), tt.creds, tt.mode, ClientConfig{})
 			assert.Nil(t, client)
 			refusal(t, err, tt.code, tt.rv)
+			var refused *RefusedError
+			require.ErrorAs(t, err, &refused)
+			assert.Equal(t, tt.step, refused.Step)
 			res := <-results
 			require.Error(t, res.err)
 			var remote *RemoteError
