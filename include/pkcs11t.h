@@ -1,9 +1,8 @@
 /*
  * pkcs11t.h: PKCS#11 types and constants. Written for cloudp11 from the OASIS specifications:
- * "PKCS#11 Cryptographic Token Interface Base Specification Version 2.40" (the base spec, section
- * numbers below), "PKCS#11 Cryptographic Token Interface Current Mechanisms Specification Version
- * 2.40" and its historical companion, plus the v3.0 additions
- * listed in README.md, each marked "v3.0".
+ * "PKCS#11 Cryptographic Token Interface Base Specification Version 2.40" (the base spec, whose
+ * section numbers head the parts below), the Current and Historical Mechanisms Specifications
+ * 2.40, and the v3.0 additions listed in README.md, each marked "v3.0".
  *
  * Everything of v2.40 is here, including the deprecated and historical names that v2.40 still
  * defines, because applications in the field use them. Values are CK_ULONG constants.
@@ -30,13 +29,13 @@ extern "C" {
 
 /* ==== 3 General data types: the basic types =================================================== */
 
-typedef unsigned char CK_BYTE;     /* an unsigned 8-bit value */
-typedef CK_BYTE CK_CHAR;           /* an unsigned 8-bit character */
-typedef CK_BYTE CK_UTF8CHAR;       /* an 8-bit UTF-8 character */
-typedef CK_BYTE CK_BBOOL;          /* a byte-sized Boolean */
-typedef unsigned long int CK_ULONG; /* unsigned, at least 32 bits: 64 on LP64 Unix, 32 on Windows */
-typedef long int CK_LONG;          /* signed, the size of CK_ULONG */
-typedef CK_ULONG CK_FLAGS;         /* a set of bit flags */
+typedef unsigned char CK_BYTE;      /* an unsigned 8-bit value */
+typedef CK_BYTE CK_CHAR;            /* an unsigned 8-bit character */
+typedef CK_BYTE CK_UTF8CHAR;        /* an 8-bit UTF-8 character */
+typedef CK_BYTE CK_BBOOL;           /* a byte-sized Boolean */
+typedef unsigned long int CK_ULONG; /* at least 32 bits: 64 on LP64 Unix, 32 on Windows */
+typedef long int CK_LONG;           /* signed, the size of CK_ULONG */
+typedef CK_ULONG CK_FLAGS;          /* a set of bit flags */
 
 #define CK_TRUE  1
 #define CK_FALSE 0
@@ -901,7 +900,7 @@ typedef CK_MECHANISM_INFO CK_PTR CK_MECHANISM_INFO_PTR;
 #define CKF_EC_COMPRESS       0x02000000UL
 #define CKF_EXTENSION         0x80000000UL
 
-/* ==== 5.1 Function return values ============================================================== */
+/* ==== 3.6 Function types: CK_RV and the return values of section 5.1 ========================== */
 
 typedef CK_ULONG CK_RV;
 
@@ -1004,7 +1003,7 @@ typedef CK_ULONG CK_RV;
 #define CKR_OPERATION_CANCEL_FAILED          0x00000202UL /* v3.0 */
 #define CKR_VENDOR_DEFINED                   0x80000000UL
 
-/* ==== 3.6 Function types; the function lists are completed in pkcs11.h ======================== */
+/* ==== 3.6 Function types, continued: callbacks; the function lists end in pkcs11.h ============ */
 
 typedef CK_CALLBACK_FUNCTION(CK_RV, CK_NOTIFY)(
 	CK_SESSION_HANDLE hSession, CK_NOTIFICATION event, CK_VOID_PTR pApplication);
@@ -1021,7 +1020,7 @@ typedef CK_FUNCTION_LIST_3_0_PTR CK_PTR CK_FUNCTION_LIST_3_0_PTR_PTR;
  * C_GetInterface. The standard interface is named "PKCS 11"; pFunctionList points to the
  * CK_FUNCTION_LIST or CK_FUNCTION_LIST_3_0 of its version. */
 typedef struct CK_INTERFACE {
-	CK_CHAR *pInterfaceName;
+	CK_CHAR_PTR pInterfaceName;
 	CK_VOID_PTR pFunctionList;
 	CK_FLAGS flags; /* CKF_INTERFACE_FORK_SAFE */
 } CK_INTERFACE;
@@ -1283,8 +1282,8 @@ typedef CK_ULONG CK_GENERATOR_FUNCTION;
 #define CKG_GENERATE_RANDOM  0x00000003UL
 
 /* v3.0: per-message parameters of C_EncryptMessage/C_DecryptMessage with CKM_AES_GCM. The v3.0
- * header declares the _PTR names below without CK_PTR, an error corrected in v3.1; they are
- * pointers here, as the specification text means. */
+ * header declares the two _PTR names below without CK_PTR, as the structures themselves; they
+ * are pointers here, as their names and the specification's text say. */
 typedef struct CK_GCM_MESSAGE_PARAMS {
 	CK_BYTE_PTR pIv;
 	CK_ULONG ulIvLen;
