@@ -1,0 +1,66 @@
+// Package worker is hsmd's worker: the process that serves the PKCS#11
+// messages of one application instance (docs/protocol.md 5.3-5.9) from the
+// partition's token on the backend module, loaded with github.com/miekg/pkcs11.
+//
+// hsmd's front process authenticates a connection, then hands it to the
+// worker of its application instance (HSM user + Hello's instance_id),
+// which it starts by re-executing hsmd as the hidden "hsmd worker"
+// subcommand. The parent side of this package is Spawn and Process; the
+// child side is Run. They talk over a SOCK_SEQPACKET control socket
+// (control.go describes its messages): the worker's parameters come over it,
+// never through argv or the environment, and so do the client connections
+// (one end of a socketpair per connection, SCM_RIGHTS) and PIN checks for
+// FetchSecret.
+//
+// Server is the dispatch table itself, usable in process: it converts wire
+// types (transport/ck) to miekg's and back, tracks the handles it gave out,
+// and keeps the per-session state the protocol needs.
+//
+// # Isolation
+//
+// A worker serves one partition: the token of its HSM user, found by label
+// when the worker starts. It accepts only session handles it opened and
+// object handles it returned (from C_FindObjects, C_CreateObject,
+// C_CopyObject, key generation, C_UnwrapKey, C_DeriveKey); any other handle
+// is refused before the backend sees it, with CKR_SESSION_HANDLE_INVALID,
+// CKR_OBJECT_HANDLE_INVALID or, where the specification says so,
+// CKR_KEY_HANDLE_INVALID. C_InitToken is not served
+// (CKR_FUNCTION_NOT_SUPPORTED): the operator initialises partitions. Login
+// state is the backend's: one worker process is one PKCS#11 application, so
+// C_Login and C_Logout have the specification's per-application meaning.
+//
+// # Size queries
+//
+// miekg's Sign, Encrypt and friends make the two-call dance themselves and
+// return the whole output. A request with length_only runs the real call,
+// answers the length, and keeps the output in the session (outputCache);
+// the next call of the same function with the same input answers that
+// output without running the operation again, so an ECDSA or PSS signature
+// announced by a length query is the signature returned. Until it is
+// collected the operation counts as active (a new Init answers
+// CKR_OPERATION_ACTIVE); a call of the same operation with another input or
+// another function ends it with CKR_ARGUMENTS_BAD.
+//
+// # Attributes
+//
+// C_GetAttributeValue answers a whole template in one round trip. The
+// worker asks the backend for the whole template first; when that call
+// fails, it asks attribute by attribute to give each its exact status
+// (CKR_ATTRIBUTE_SENSITIVE, CKR_ATTRIBUTE_TYPE_INVALID). Nested templates
+// (CKA_WRAP_TEMPLATE...) are read with a direct call to the module
+// (raw_cgo.go), which miekg cannot make.
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use: requests of many connections run at
+// once. Lock order: a session's mu, then the Server's mu (tables). A
+// session's mu is held for the whole of a call on that session, so calls on
+// one session run one at a time, as PKCS#11 requires of applications anyway.
+//
+// # Limits
+//
+// At most Params.MaxSessions sessions (CKR_SESSION_COUNT beyond). FindObjects
+// returns at most as many handles as fit the frame; GenerateRandom at most
+// the frame limit less 64 bytes. The worker runs only on Unix (SCM_RIGHTS,
+// socketpair); parameter structures are built for the System V ABI.
+package worker
