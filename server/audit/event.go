@@ -25,6 +25,11 @@ const (
 	ProxyUserRemoved Type = "proxy_user_removed"
 	KeyCreated       Type = "key_created"
 	KeyDestroyed     Type = "key_destroyed"
+	// TokenLogin and TokenLoginFailed are the application's C_Login on the
+	// partition's token (Actor: the user type, CKU_USER or CKU_SO; Reason:
+	// the CK_RV of a failure).
+	TokenLogin       Type = "token_login"
+	TokenLoginFailed Type = "token_login_failed"
 )
 
 // Peer identifies the client behind an event, as far as it is known.
