@@ -42,7 +42,8 @@ func (c *commandSpec) accepts(option string) bool {
 }
 
 // commands is the table of every command, in the order of the help text.
-// The network commands (-a, -u, -t, --fetchlog) live in commands_network.go.
+// The network commands live in commands_network.go (-a, -u), conntest.go
+// (-t) and fetchlog.go (--fetchlog).
 func commands() []*commandSpec {
 	needUser := func(what string) []requirement { return []requirement{{"-e", "-e " + what}} }
 	return []*commandSpec{
@@ -93,26 +94,14 @@ func (a *app) run(args []string) int {
 // place where errors become exit statuses.
 func (a *app) report(err error) int {
 	var usage *usageError
-	var unavailable *unavailableError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "ppin: %s\nRun 'ppin -h' for usage.\n", usage.msg)
 		return exitUsage
-	case errors.As(err, &unavailable):
-		fmt.Fprintf(a.stderr, "ppin: %s\n", unavailable)
-		return exitUsage
 	default:
 		fmt.Fprintf(a.stderr, "ppin: %s\n", err)
 		return exitFailure
 	}
-}
-
-// unavailableError is a command this build cannot carry out. It exits with
-// the usage status: the command line asked for something that is not there.
-type unavailableError struct{ command string }
-
-func (e *unavailableError) Error() string {
-	return e.command + " needs the HSM service, which this build does not have yet"
 }

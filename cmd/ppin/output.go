@@ -32,9 +32,8 @@ Commands:
   -t, --test [--user USER] [--hsm HSM] [--slot SLOT] [--slotid N]
                          connection test: connect and log in to the slots
       --fetchlog --user USER --hsm HSM [--reverse] [--since YYYY-MM-DD] [--out FILE]
-                         dump the log of HSM
-  -a, -u, -t and --fetchlog need the HSM service, which this build does not
-  have yet.
+                         dump the audit log of USER's partition on HSM
+                         (newest first with --reverse; --out writes FILE, 0600)
 
 Options:
   -c, --config FILE      the primus.cfg to use; default: $CLOUDP11_CONF, else
@@ -53,6 +52,14 @@ Passwords not given as arguments are asked for: without echo on a terminal,
 else one line each from standard input. Prompts go to standard error.
 Arguments can be seen by other users of the machine (ps); prefer the prompt
 or standard input. Write -- before a password that starts with '-'.
+
+-a and -u need the proxy password of the slot's proxy user (store it first
+with -p) and ask the cluster members in priority order until one answers;
+-u tells the HSM which secret the new one replaces. -t connects and logs in
+to every selected slot with the stored credentials, as libcloudp11.so does,
+and prints OK or the PKCS#11 error of each; why a slot failed goes to
+standard error.
+
 After -a, -u, -r, -p and -x ppin prints the state of every configured slot
 and proxy user. Removing (-r, -x) what is not stored is an error and leaves
 the file unchanged. Concurrent runs on one .secrets.cfg are safe: each
@@ -61,8 +68,11 @@ update holds a lock on .secrets.cfg.lock beside it.
 Exit status:
   0  success
   1  failure: configuration missing or invalid, secrets file corrupt,
-     nothing to remove, input/output error
-  2  usage error, or a command this build does not have
+     nothing to remove, input/output error, a credential refused by the
+     HSM (wrong proxy password, setup password or PIN, expired setup
+     password, revoked secret, lockout), an HSM unreachable, a failed
+     connection test
+  2  usage error
 `
 
 // formatList renders -l in the style of the connection test (-t).
