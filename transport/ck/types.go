@@ -37,6 +37,28 @@ type Version struct {
 	Major, Minor byte
 }
 
+// Info is CK_INFO. Its text fields are Go strings: the C layer blank pads
+// them to CK_UTF8CHAR[32] (Padded). It never crosses the wire: the client
+// library answers C_GetInfo itself.
+type Info struct {
+	CryptokiVersion    Version
+	ManufacturerID     string
+	Flags              ULONG
+	LibraryDescription string
+	LibraryVersion     Version
+}
+
+// SlotInfo is CK_SLOT_INFO. Its text fields are Go strings: the C layer
+// blank pads them (SlotDescription to 64 bytes, ManufacturerID to 32). It
+// never crosses the wire: slots are the client's (primus.cfg).
+type SlotInfo struct {
+	SlotDescription string
+	ManufacturerID  string
+	Flags           ULONG
+	HardwareVersion Version
+	FirmwareVersion Version
+}
+
 // TokenInfo is CK_TOKEN_INFO. The text fields are blank padded, not NUL
 // terminated, exactly as PKCS#11 returns them.
 type TokenInfo struct {
