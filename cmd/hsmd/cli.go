@@ -93,6 +93,7 @@ func (a *app) commands() map[string]command {
 		"secrets list":      a.secretsList(),
 		"secrets revoke":    a.secretsRevoke(),
 		"serve":             a.serveCommand(),
+		"worker":            a.workerCommand(), // hidden: started by serve
 	}
 }
 
