@@ -111,9 +111,6 @@ func (a *app) run(args []string) int {
 		return exitUsage
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.Is(err, errNotYet):
-		fmt.Fprintf(a.stderr, "hsmd: %v\n", err)
-		return exitUsage
 	}
 	fmt.Fprintf(a.stderr, "hsmd: %v\n", err)
 	return exitFailure

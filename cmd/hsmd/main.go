@@ -14,8 +14,8 @@
 //
 // # Limits
 //
-// Passwords typed or piped in are at most 1024 bytes. hsmd serve is not in
-// this build yet: it needs the network layer (transport) and exits 2.
+// Passwords typed or piped in are at most 1024 bytes. hsmd serve's limits
+// are those of the configuration (limits.*) and of package front.
 package main
 
 import "os"
