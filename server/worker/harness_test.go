@@ -58,7 +58,9 @@ func newKit(t *testing.T, opts ...kitOption) *kit {
 func (k *kit) connect() *transport.Client {
 	cConn, sConn := net.Pipe()
 	served := make(chan error, 1)
-	go func() { served <- k.srv.Serve(context.Background(), sConn, ConnInfo{MaxFrame: transport.DefaultMaxFrame, MaxInFlight: 64}) }()
+	go func() {
+		served <- k.srv.Serve(context.Background(), sConn, ConnInfo{MaxFrame: transport.DefaultMaxFrame, MaxInFlight: 64})
+	}()
 	client := transport.NewClient(cConn, transport.Session{Server: transport.HelloResponse{MaxFrame: transport.DefaultMaxFrame, MaxInFlight: 64}}, transport.ClientConfig{})
 	k.t.Cleanup(func() {
 		client.Close()
