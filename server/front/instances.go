@@ -39,7 +39,8 @@ func instancePrefix(id [16]byte) string { return hex.EncodeToString(id[:instance
 
 // instance is one application instance: the worker that holds its
 // sessions. ready is closed once the spawn has ended, with proc or err set;
-// neither changes afterwards.
+// neither changes afterwards. proc is set under Server.mu, a moment before
+// ready is closed.
 type instance struct {
 	id    [16]byte
 	user  string
@@ -150,14 +151,16 @@ func (s *Server) start(inst *instance, clientID string) {
 		log.Error().Err(err).Str("token", inst.token).Msg("worker did not start")
 		return
 	}
-	inst.proc = proc
 	s.mu.Lock()
+	inst.proc = proc
 	s.procs[proc] = struct{}{}
 	closing, stopCtx := s.closing, s.stopCtx
 	s.mu.Unlock()
-	close(inst.ready)
 	log.Info().Int("pid", proc.Pid()).Msg("worker started")
+	// Listed before any client hears of it, so whoever reads the list
+	// after a login finds the login's worker.
 	s.workersChanged()
+	close(inst.ready)
 	if closing {
 		// Shutdown took its list of workers before this one was there.
 		s.stopWorker(stopCtx, proc)
@@ -219,7 +222,7 @@ func (s *Server) Workers() []WorkerInfo {
 	s.mu.Lock()
 	var out []WorkerInfo
 	for _, inst := range s.instances {
-		if isReady(inst) && inst.err == nil {
+		if inst.proc != nil {
 			select {
 			case <-inst.proc.Done():
 				continue
