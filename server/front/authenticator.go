@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudp11/cloudp11/server/audit"
 	"github.com/cloudp11/cloudp11/server/auth"
+	"github.com/cloudp11/cloudp11/server/registry"
 	"github.com/cloudp11/cloudp11/transport"
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
@@ -71,6 +72,12 @@ func (a *authenticator) UserLogin(ctx context.Context, peer *transport.Peer, req
 
 func (a *authenticator) FetchSecret(ctx context.Context, peer *transport.Peer, req *transport.FetchSecretRequest) (*transport.FetchSecretResponse, error) {
 	a.log = a.log.With().Str("user", req.User).Str("mode", "fetch_secret").Logger()
+	if req.Replaces != "" {
+		if err := registry.ValidateSecretID(req.Replaces); err != nil {
+			return nil, &transport.RemoteError{Code: transport.CodeMalformed, Detail: "replaces: " + err.Error()}
+		}
+		a.log = a.log.With().Str("replaces", req.Replaces).Logger()
+	}
 	check := func(token, pin string) error {
 		a.token = token
 		return a.s.checkPIN(ctx, req.User, token, []byte(pin))
@@ -81,6 +88,19 @@ func (a *authenticator) FetchSecret(ctx context.Context, peer *transport.Peer, r
 		return nil, refusal(err)
 	}
 	a.log = a.log.With().Str("secret_id", id).Str("token", a.token).Logger()
+	if req.Replaces != "" {
+		// The new secret is issued whatever happens here: the client
+		// stores it, and a secret left unrevoked is the operator's to
+		// revoke (hsmd secrets revoke), which the log line says.
+		switch err := a.s.cfg.Authority.RevokeReplaced(a.auditCtx(ctx, peer), req.User, req.Replaces); {
+		case err == nil:
+			a.log.Info().Msg("replaced secret revoked")
+		case errors.Is(err, registry.ErrNoSuchSecret) || errors.Is(err, registry.ErrAlreadyRevoked):
+			a.log.Info().Err(err).Msg("nothing to revoke for the replaced secret")
+		default:
+			a.log.Error().Err(err).Msg("the replaced secret could not be revoked")
+		}
+	}
 	return &transport.FetchSecretResponse{SecretID: id, Secret: secret}, nil
 }
 

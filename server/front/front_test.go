@@ -164,6 +164,28 @@ func TestFetchSecret(t *testing.T) {
 	assert.Equal(t, transport.CodeLockedOut, remoteCode(err), "a PIN locked on the token")
 	_, err = fetch("carol", alice.setup, testPIN)
 	assert.Equal(t, transport.CodeUnknownUser, remoteCode(err))
+	// ppin -u: the new secret replaces the old one, which stops working.
+	conn, err := h.dial()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	replacement, _, err := transport.FetchSecret(ctx, conn, transport.Hello{ClientID: "ppin", InstanceID: newInstance(t)},
+		testProxy, transport.Secret(testProxyPassword), transport.FetchSecretRequest{User: "alice",
+			SetupPassword: transport.Secret(alice.setup), PIN: transport.Secret(testPIN), Replaces: alice.secretID})
+	require.NoError(t, err)
+	_, err = h.connect(newInstance(t), h.creds("alice"), transport.ModePKCS11)
+	assert.Equal(t, transport.CodeRevokedSecret, remoteCode(err), "%v", err)
+	creds.SecretID, creds.Secret = replacement.SecretID, replacement.Secret
+	c, err = h.connect(newInstance(t), creds, transport.ModePKCS11)
+	require.NoError(t, err)
+	c.Close()
+	conn, err = h.dial()
+	require.NoError(t, err)
+	_, _, err = transport.FetchSecret(ctx, conn, transport.Hello{ClientID: "ppin", InstanceID: newInstance(t)},
+		testProxy, transport.Secret(testProxyPassword), transport.FetchSecretRequest{User: "alice",
+			SetupPassword: transport.Secret(alice.setup), PIN: transport.Secret(testPIN), Replaces: "../not-an-id"})
+	assert.Equal(t, transport.CodeMalformed, remoteCode(err), "%v", err)
+
 	h.backend.setMissingToken(true)
 	_, err = fetch("bob", h.st.users["bob"].setup, testPIN)
 	assert.Equal(t, transport.CodePartitionUnavailable, remoteCode(err), "%v", err)
