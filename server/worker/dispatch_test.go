@@ -109,3 +109,19 @@ func TestForgedHandlesRefused(t *testing.T) {
 	require.Equal(t, []ck.ObjectHandle{other}, found.Objects)
 	assert.Equal(t, []byte("outside"), k.attr(s, other, ck.CKA_LABEL))
 }
+
+// Empty buffers that miekg/pkcs11 cannot pass (it takes &buf[0]) are
+// answered, never a panic (found by FuzzWorkerRequest).
+func TestEmptyBuffers(t *testing.T) {
+	k := newKit(t)
+	s := k.loggedIn()
+	key := k.generateAES(s)
+	assert.Equal(t, ck.CKR_ARGUMENTS_BAD, rvOfCall(k, &transport.SeedRandomRequest{Session: s}))
+	assert.Equal(t, ck.CKR_WRAPPED_KEY_LEN_RANGE, rvOfCall(k, &transport.UnwrapKeyRequest{Session: s, Mechanism: ck.Mechanism{Type: ck.CKM_AES_KEY_WRAP}, UnwrappingKey: key}))
+	assert.Equal(t, ck.CKR_SAVED_STATE_INVALID, rvOfCall(k, &transport.SetOperationStateRequest{Session: s}))
+	assert.Empty(t, ok[*transport.RandomResponse](k, &transport.GenerateRandomRequest{Session: s}).Data)
+	ok[*transport.StatusResponse](k, &transport.FindObjectsInitRequest{Session: s})
+	assert.Empty(t, ok[*transport.FindObjectsResponse](k, &transport.FindObjectsRequest{Session: s}).Objects)
+	ok[*transport.StatusResponse](k, &transport.FindObjectsFinalRequest{Session: s})
+	assert.Empty(t, ok[*transport.GetAttributeValueResponse](k, &transport.GetAttributeValueRequest{Session: s, Object: key}).Results)
+}

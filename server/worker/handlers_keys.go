@@ -83,6 +83,10 @@ func (s *Server) unwrapKey(_ context.Context, _ *transport.Inbound, req *transpo
 		if err := s.checkObject(req.UnwrappingKey, ck.CKR_UNWRAPPING_KEY_HANDLE_INVALID); err != nil {
 			return err
 		}
+		if len(req.Wrapped) == 0 {
+			// miekg cannot pass an empty buffer (it takes &wrapped[0]).
+			return ck.Errorf(ck.CKR_WRAPPED_KEY_LEN_RANGE, "C_UnwrapKey", "an empty wrapped key")
+		}
 		hs, err := s.keyCall(sess, req.Mechanism, [][]ck.Attribute{req.Template}, func(sh pkcs11.SessionHandle, mech []*pkcs11.Mechanism, t [][]*pkcs11.Attribute) ([]ck.ObjectHandle, error) {
 			h, err := s.b.ctx.UnwrapKey(sh, mech, pkcs11.ObjectHandle(req.UnwrappingKey), req.Wrapped, t[0])
 			return []ck.ObjectHandle{ck.ObjectHandle(h)}, backendErr("C_UnwrapKey", err)
@@ -148,6 +152,10 @@ func (s *Server) wrapKey(_ context.Context, _ *transport.Inbound, req *transport
 
 func (s *Server) seedRandom(_ context.Context, _ *transport.Inbound, req *transport.SeedRandomRequest) (*transport.StatusResponse, error) {
 	return &transport.StatusResponse{}, s.withSession(req.Session, func(sess *session) error {
+		if len(req.Seed) == 0 {
+			// miekg cannot pass an empty buffer (it takes &seed[0]).
+			return ck.Errorf(ck.CKR_ARGUMENTS_BAD, "C_SeedRandom", "an empty seed")
+		}
 		return backendErr("C_SeedRandom", s.b.ctx.SeedRandom(pkcs11.SessionHandle(sess.handle), req.Seed))
 	})
 }

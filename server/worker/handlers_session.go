@@ -113,6 +113,10 @@ func (s *Server) setOperationState(_ context.Context, _ *transport.Inbound, req 
 				}
 			}
 		}
+		if len(req.State) == 0 {
+			// miekg cannot pass an empty buffer (it takes &state[0]).
+			return ck.Errorf(ck.CKR_SAVED_STATE_INVALID, "C_SetOperationState", "an empty state")
+		}
 		sess.pending = [opKinds]*cachedOutput{}
 		return backendErr("C_SetOperationState", s.b.ctx.SetOperationState(pkcs11.SessionHandle(sess.handle), req.State,
 			pkcs11.ObjectHandle(req.EncryptionKey), pkcs11.ObjectHandle(req.AuthenticationKey)))
