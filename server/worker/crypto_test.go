@@ -1,10 +1,12 @@
 package worker
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -265,4 +267,56 @@ func (k *kit) pendingOutput(s ck.SessionHandle, kind opKind) []byte {
 		return append([]byte{}, c.data...)
 	}
 	return nil
+}
+
+// needMechanism skips when the token lacks m.
+func (k *kit) needMechanism(m ck.MechanismType) {
+	k.t.Helper()
+	mechs := ok[*transport.MechanismListResponse](k, &transport.GetMechanismListRequest{}).Mechanisms
+	for _, have := range mechs {
+		if have == m {
+			return
+		}
+	}
+	k.t.Skipf("the backend token has no %s", m)
+}
+
+// The C layouts of CK_AES_CTR_PARAMS and CK_EDDSA_PARAMS, checked by
+// results Go can verify.
+func TestAESCTRAndEdDSA(t *testing.T) {
+	k := newKit(t)
+	s := k.loggedIn()
+	t.Run("ctr", func(t *testing.T) {
+		k.needMechanism(ck.CKM_AES_CTR)
+		value := bytes.Repeat([]byte{3}, 16)
+		key := k.aesKey(s, value)
+		var cb [16]byte
+		_, _ = rand.Read(cb[:12])
+		plain := []byte("counter mode keeps the length of the text")
+		m := ck.Mechanism{Type: ck.CKM_AES_CTR, Param: ck.CTRParams{CounterBits: 32, CB: cb}}
+		enc := ok[*transport.FusedOutputResponse](k, &transport.EncryptOnceRequest{OnceRequest: transport.OnceRequest{Session: s, Mechanism: m, Key: key, Data: plain}}).Out.Data
+		block, err := aes.NewCipher(value)
+		require.NoError(t, err)
+		want := make([]byte, len(plain))
+		cipher.NewCTR(block, cb[:]).XORKeyStream(want, plain)
+		assert.Equal(t, want, enc)
+	})
+	t.Run("eddsa", func(t *testing.T) {
+		k.needMechanism(ck.CKM_EDDSA)
+		// CKA_EC_PARAMS of Ed25519: the printable string "edwards25519".
+		params, err := asn1.MarshalWithParams("edwards25519", "printable")
+		require.NoError(t, err)
+		pub, priv := k.generatePair(s, ck.CKM_EC_EDWARDS_KEY_PAIR_GEN,
+			[]ck.Attribute{ck.BytesAttr(ck.CKA_EC_PARAMS, params), ck.BoolAttr(ck.CKA_VERIFY, true)},
+			[]ck.Attribute{ck.BoolAttr(ck.CKA_SIGN, true)})
+		var point []byte
+		_, err = asn1.Unmarshal(k.attr(s, pub, ck.CKA_EC_POINT), &point)
+		require.NoError(t, err)
+		require.Len(t, point, ed25519.PublicKeySize)
+		msg := []byte("an Ed25519 message")
+		for _, m := range []ck.Mechanism{{Type: ck.CKM_EDDSA}, {Type: ck.CKM_EDDSA, Param: ck.EdDSAParams{}}} {
+			sig := k.sign(s, m, priv, msg)
+			assert.True(t, ed25519.Verify(ed25519.PublicKey(point), msg, sig), "%+v", m)
+		}
+	})
 }
