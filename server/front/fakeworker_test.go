@@ -37,6 +37,9 @@ type fakeWorker struct {
 	release chan struct{}
 	// stopGoodbye makes Stop say Goodbye itself, as a worker may.
 	stopGoodbye bool
+	// exitWhenIdle ends the worker when its last connection ends.
+	exitWhenIdle bool
+	active       int // connections being served; guarded by mu
 }
 
 var fakePids atomic.Int64
@@ -74,7 +77,17 @@ func (w *fakeWorker) Attach(ctx context.Context, info worker.ConnInfo) (net.Conn
 	})
 	sc := transport.NewServerConn(back, d, transport.ServerConfig{MaxFrame: info.MaxFrame, MaxInFlight: info.MaxInFlight})
 	w.conns = append(w.conns, sc)
-	go func() { _ = sc.Serve(context.Background()) }()
+	w.active++
+	go func() {
+		_ = sc.Serve(context.Background())
+		w.mu.Lock()
+		w.active--
+		idle := w.active == 0 && w.exitWhenIdle
+		w.mu.Unlock()
+		if idle {
+			w.exit(nil) // a lease of zero
+		}
+	}()
 	return front, w.sessions > 0, nil
 }
 
@@ -127,6 +140,7 @@ type fakeBackend struct {
 	// missingToken makes spawns fail as with an absent token.
 	missingToken bool
 	stopGoodbye  bool
+	exitWhenIdle bool
 }
 
 func (b *fakeBackend) spawn(ctx context.Context, p worker.Params) (workerProcess, error) {
@@ -136,7 +150,7 @@ func (b *fakeBackend) spawn(ctx context.Context, p worker.Params) (workerProcess
 		return nil, &ck.Error{RV: ck.CKR_TOKEN_NOT_PRESENT, Op: "start worker", Err: worker.ErrTokenNotFound}
 	}
 	w := newFakeWorker(p)
-	w.stopGoodbye = b.stopGoodbye
+	w.stopGoodbye, w.exitWhenIdle = b.stopGoodbye, b.exitWhenIdle
 	b.workers = append(b.workers, w)
 	return w, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -50,7 +51,12 @@ type testState struct {
 // cheapArgon2 keeps the tests fast; production parameters are auth's.
 var cheapArgon2 = auth.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}
 
-func newTestState(t testing.TB, dir string) *testState {
+func newTestState(t testing.TB, dir string) *testState { return newTestStateRand(t, dir, nil) }
+
+// newTestStateRand makes the test state with rand as the source of setup
+// passwords and secrets (nil: crypto/rand), so that a fixed source makes
+// the same credentials every time (the fuzz seeds hold them).
+func newTestStateRand(t testing.TB, dir string, rand io.Reader) *testState {
 	ctx := context.Background()
 	_, err := state.Init(ctx, state.InitOptions{Dir: dir, Names: []string{"localhost", "127.0.0.1"}})
 	require.NoError(t, err)
@@ -60,7 +66,7 @@ func newTestState(t testing.TB, dir string) *testState {
 	cfg.Auth.MaxFailedTries = 3
 	cfg.Auth.LockoutDuration = time.Hour
 
-	adm, err := admin.New(cfg, admin.Options{})
+	adm, err := admin.New(cfg, admin.Options{Rand: rand})
 	require.NoError(t, err)
 	defer adm.Close()
 	require.NoError(t, adm.AddProxyUser(ctx, testProxy, testProxyPassword))
@@ -72,12 +78,11 @@ func newTestState(t testing.TB, dir string) *testState {
 	}
 	auditLog, err := audit.Open(dir, nil)
 	require.NoError(t, err)
-	if tt, ok := t.(*testing.T); ok {
-		tt.Cleanup(func() { auditLog.Close() })
-	}
-	ts.authority, err = auth.New(auth.Options{Store: registry.NewStore(dir), Audit: auditLog, Policy: cfg.AuthPolicy()})
+	t.Cleanup(func() { auditLog.Close() })
+	ts.authority, err = auth.New(auth.Options{Store: registry.NewStore(dir), Audit: auditLog, Policy: cfg.AuthPolicy(), Rand: rand})
 	require.NoError(t, err)
-	for _, u := range ts.users {
+	for _, name := range []string{"alice", "bob"} { // in order: a fixed rand gives each the same secret
+		u := ts.users[name]
 		u.secret, u.secretID, err = ts.authority.IssueSecret(ctx, u.name, u.setup, testPIN, func(_, pin string) error {
 			if pin != testPIN {
 				return auth.ErrBadPIN
