@@ -70,6 +70,7 @@ type clientHandshake struct {
 	ctx    context.Context
 	conn   net.Conn
 	lastID uint64
+	server *HelloResponse // once Hello is answered
 }
 
 func (hs *clientHandshake) login(hello Hello, creds Credentials, mode Mode) (Session, error) {
@@ -124,6 +125,7 @@ func (hs *clientHandshake) hello(hello Hello) (*HelloResponse, error) {
 	if bad != "" {
 		return nil, &Error{Kind: KindProtocol, Op: "handshake: hello", Err: errors.New(bad)}
 	}
+	hs.server = &resp
 	return &resp, nil
 }
 
@@ -149,6 +151,9 @@ const (
 type RefusedError struct {
 	Step   HandshakeStep
 	Remote *RemoteError
+	// Server is the server's Hello when the refusal came after it, so a
+	// client can still show the server's version (ppin -t); else nil.
+	Server *HelloResponse
 }
 
 func (e *RefusedError) Error() string {
@@ -194,7 +199,7 @@ func (hs *clientHandshake) exchange(step HandshakeStep, req Request, resp Messag
 		if err != nil {
 			return err
 		}
-		return &RefusedError{Step: step, Remote: remote}
+		return &RefusedError{Step: step, Remote: remote, Server: hs.server}
 	}
 	return decodeInto(resp, req.Type().String()+" response", body)
 }

@@ -199,6 +199,8 @@ func TestHandshakeRefusals(t *testing.T) {
 			var refused *RefusedError
 			require.ErrorAs(t, err, &refused)
 			assert.Equal(t, tt.step, refused.Step)
+			require.NotNil(t, refused.Server, "refused after Hello")
+			assert.Equal(t, testHandshakeConfig.ServerVersion, refused.Server.ServerVersion)
 			res := <-results
 			require.Error(t, res.err)
 			var remote *RemoteError
