@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,10 +115,14 @@ func (c *scriptedConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-func (c *scriptedConn) Write(p []byte) (int, error)      { return len(p), nil }
-func (c *scriptedConn) Close() error                     { return nil }
-func (c *scriptedConn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2310} }
-func (c *scriptedConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (c *scriptedConn) Write(p []byte) (int, error) { return len(p), nil }
+func (c *scriptedConn) Close() error                { return nil }
+func (c *scriptedConn) LocalAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2310}
+}
+func (c *scriptedConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+}
 func (c *scriptedConn) SetDeadline(time.Time) error      { return nil }
 func (c *scriptedConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *scriptedConn) SetWriteDeadline(time.Time) error { return nil }
@@ -127,7 +132,7 @@ func (c *scriptedConn) SetWriteDeadline(time.Time) error { return nil }
 // so the fuzzer starts from the deep states.
 func TestHandshakeSeedsReachTheirStage(t *testing.T) {
 	st := newTestStateRand(t, t.TempDir(), mrand.NewChaCha8([32]byte{'c', 'l', 'o', 'u', 'd', 'p', '1', '1'}))
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	srv, err := New(Config{StateDir: st.dir, Authority: st.authority, Logger: zerolog.New(&logs), HandshakeTimeout: time.Second})
 	require.NoError(t, err)
 	backend := &fakeBackend{exitWhenIdle: true}
@@ -148,4 +153,22 @@ func TestHandshakeSeedsReachTheirStage(t *testing.T) {
 	// The committed seeds are these, so they log in too.
 	assert.Equal(t, seeds, readSeedCorpus(t, "FuzzFrontHandshake", len(seeds)),
 		"testdata/fuzz/FuzzFrontHandshake is stale: run with CLOUDP11_WRITE_FUZZ_SEEDS=1")
+}
+
+// lockedBuffer is a log destination for several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
