@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
-	"os"
 	"sync"
 
 	"github.com/rs/zerolog"
@@ -102,23 +100,24 @@ func (s *Server) serveConn(raw net.Conn) {
 const serverCapabilities = transport.CapFused | transport.CapAuditLog
 
 // logHandshakeFailure logs why a handshake ended, at a level that fits:
-// a refused credential is worth a warning, a client that went away is not.
+// a refused credential is worth a warning, a client that went away is not,
+// and a failure of the service itself (registry, audit log, worker) is an
+// error.
 func logHandshakeFailure(log zerolog.Logger, err error) {
 	var (
 		remote *transport.RemoteError
 		te     *transport.Error
 	)
 	switch {
-	case errors.As(err, &remote) && remote.Code == transport.CodeInternal:
-		log.Error().Err(err).Msg("handshake failed")
 	case errors.As(err, &remote):
 		log.Warn().Err(err).Str("code", remote.Code.String()).Msg("handshake refused")
 	case errors.As(err, &te) && te.Kind == transport.KindTimeout:
 		log.Info().Err(err).Msg("handshake timed out")
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.Canceled):
+	case errors.As(err, &te) && te.Kind == transport.KindProtocol:
+		log.Info().Err(err).Msg("handshake broke the protocol")
+	case errors.As(err, &te) || errors.Is(err, context.Canceled):
 		log.Debug().Err(err).Msg("connection ended during the handshake")
 	default:
-		log.Info().Err(err).Msg("handshake failed")
+		log.Error().Err(err).Msg("handshake failed: the service could not answer")
 	}
 }

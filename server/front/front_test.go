@@ -1,10 +1,13 @@
 package front
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -332,4 +335,22 @@ func TestConfigValidate(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "MaxConnections")
 	assert.Contains(t, err.Error(), "negative")
+}
+
+func TestHandshakeFailureLogLevels(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		level string
+	}{
+		{&transport.RemoteError{Code: transport.CodeWrongSecret}, "warn"},
+		{&transport.Error{Kind: transport.KindTimeout, Op: "handshake"}, "info"},
+		{&transport.Error{Kind: transport.KindProtocol, Op: "read frame"}, "info"},
+		{&transport.Error{Kind: transport.KindConnectionLost, Op: "handshake: read Hello"}, "debug"},
+		{context.Canceled, "debug"},
+		{errors.New("registry: disk full"), "error"},
+	} {
+		var out bytes.Buffer
+		logHandshakeFailure(zerolog.New(&out), tc.err)
+		assert.Contains(t, out.String(), `"level":"`+tc.level+`"`, "%v", tc.err)
+	}
 }
