@@ -172,6 +172,13 @@ func TestProcessLeaseAndResume(t *testing.T) {
 
 	require.NoError(t, p.Stop(context.Background()))
 	assert.NoError(t, p.Err(), "a stopped worker exits cleanly; logs: %s", pk.logs)
+	// The connected client was told why.
+	<-client2.Done()
+	_, err = client2.Call(context.Background(), &transport.GetTokenInfoRequest{})
+	var terr *transport.Error
+	require.ErrorAs(t, err, &terr)
+	require.Equal(t, transport.KindGoodbye, terr.Kind, "%v", err)
+	assert.Equal(t, transport.GoodbyeShutdown, terr.Goodbye.Reason)
 	assert.Contains(t, pk.logs.String(), "asked by the front")
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/cloudp11/cloudp11/transport"
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
 
@@ -20,6 +21,10 @@ import (
 // of zero must not end the worker in between. A front that never attaches
 // (its handshake failed) leaves a worker that exits after this.
 const firstConnGrace = 10 * time.Second
+
+// goodbyeGrace bounds how long a stopping worker waits for its clients'
+// connections to take their Goodbye and for the calls in progress.
+const goodbyeGrace = 5 * time.Second
 
 // Run is the worker process's main (the child side): it reads its Params
 // from control, opens the backend, then serves the connections the front
@@ -48,7 +53,7 @@ func Run(ctx context.Context, control *net.UnixConn, logOut io.Writer) error {
 		log.Error().Err(err).Msg("worker cannot start")
 		return err
 	}
-	r := &runner{srv: srv, ctl: control, log: log, lease: p.Lease, conns: map[net.Conn]bool{}, expired: make(chan struct{}, 1)}
+	r := &runner{srv: srv, ctl: control, log: log, lease: p.Lease, conns: map[net.Conn]*transport.ServerConn{}, expired: make(chan struct{}, 1)}
 	if err := r.reply(&controlMsg{ID: init.ID}); err != nil {
 		srv.Close()
 		return err
@@ -86,7 +91,7 @@ type runner struct {
 	writeMu sync.Mutex // one control packet at a time
 
 	mu      sync.Mutex // guards conns, exiting, timer
-	conns   map[net.Conn]bool
+	conns   map[net.Conn]*transport.ServerConn
 	exiting bool
 	timer   *time.Timer
 	serving sync.WaitGroup
@@ -186,12 +191,24 @@ func (r *runner) loop(ctx context.Context, buf, oob []byte) error {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	for c := range r.conns {
-		c.Close()
+	for _, sc := range r.conns {
+		// Goodbye closes the connection once it is written (bounded by
+		// the write timeout), so clients learn why.
+		sc.Goodbye(transport.GoodbyeShutdown, "the worker of this application is stopping")
 	}
 	r.mu.Unlock()
-	cancelServe()
-	r.serving.Wait()
+	served := make(chan struct{})
+	go func() {
+		r.serving.Wait()
+		close(served)
+	}()
+	select {
+	case <-served:
+	case <-time.After(goodbyeGrace):
+		// A client that does not read its Goodbye is cut off.
+		cancelServe()
+		<-served
+	}
 	err := r.srv.Close()
 	if err != nil {
 		r.log.Warn().Err(err).Msg("finalizing the module")
@@ -238,7 +255,8 @@ func (r *runner) attach(ctx context.Context, m *controlMsg, files []*os.File) {
 	if r.timer != nil {
 		r.timer.Stop()
 	}
-	r.conns[conn] = true
+	sc := r.srv.newConn(conn, info)
+	r.conns[conn] = sc
 	r.serving.Add(1)
 	resumed := r.srv.Sessions() > 0
 	r.mu.Unlock()
@@ -248,7 +266,7 @@ func (r *runner) attach(ctx context.Context, m *controlMsg, files []*os.File) {
 	r.log.Info().Str("remote", info.Remote).Bool("resumed", resumed).Msg("connection attached")
 	go func() {
 		defer r.serving.Done()
-		err := r.srv.Serve(ctx, conn, info)
+		err := r.srv.serveConn(ctx, sc, info)
 		conn.Close()
 		if err != nil {
 			r.log.Info().Err(err).Str("remote", info.Remote).Msg("connection ended")

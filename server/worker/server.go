@@ -27,6 +27,7 @@ type Server struct {
 	// handlers mirrors the dispatcher's table, so tests and the fuzz target
 	// call handlers directly and see their panics.
 	handlers map[transport.MsgType]transport.Handler
+	retry    *retryMemory
 
 	mu       sync.Mutex // guards the tables below and closed
 	sessions map[ck.SessionHandle]*session
@@ -55,6 +56,7 @@ func Open(p Params, log zerolog.Logger) (*Server, error) {
 		sessions:    map[ck.SessionHandle]*session{},
 		objects:     map[ck.ObjectHandle]*objectEntry{},
 		handlers:    map[transport.MsgType]transport.Handler{},
+		retry:       newRetryMemory(p.Lease),
 	}
 	if s.maxSessions <= 0 {
 		s.maxSessions = DefaultMaxSessions
@@ -75,7 +77,14 @@ func (s *Server) Dispatcher() *transport.Dispatcher { return s.dispatcher }
 
 // Serve serves one client connection until it ends.
 func (s *Server) Serve(ctx context.Context, conn net.Conn, info ConnInfo) error {
-	sc := transport.NewServerConn(conn, s.dispatcher, transport.ServerConfig{MaxFrame: info.MaxFrame, MaxInFlight: info.MaxInFlight})
+	return s.serveConn(ctx, s.newConn(conn, info), info)
+}
+
+func (s *Server) newConn(conn net.Conn, info ConnInfo) *transport.ServerConn {
+	return transport.NewServerConn(conn, s.dispatcher, transport.ServerConfig{MaxFrame: info.MaxFrame, MaxInFlight: info.MaxInFlight})
+}
+
+func (s *Server) serveConn(ctx context.Context, sc *transport.ServerConn, info ConnInfo) error {
 	return sc.Serve(context.WithValue(ctx, connInfoKey{}, info))
 }
 
@@ -174,15 +183,36 @@ func (s *Server) register() {
 	s.registerKeys()
 }
 
-// handle registers a typed handler in the dispatcher and in s.handlers.
+// Capabilities are what a Server serves, for the front's Hello: fused
+// messages and retry memory (retry.go).
+const Capabilities = transport.CapFused | transport.CapRetryMemory
+
+// handle registers a typed handler in the dispatcher and in s.handlers;
+// object-creating messages go through the retry memory.
 func handle[Req transport.Request, Resp transport.Message](s *Server, h func(ctx context.Context, in *transport.Inbound, req Req) (Resp, error)) {
-	transport.Handle(s.dispatcher, h)
 	var zero Req
-	s.handlers[zero.Type()] = func(ctx context.Context, in *transport.Inbound) (transport.Message, error) {
+	t := zero.Type()
+	typed := func(ctx context.Context, in *transport.Inbound) (transport.Message, error) {
 		resp, err := h(ctx, in, in.Request.(Req))
 		if err != nil {
 			return nil, err
 		}
 		return resp, nil
 	}
+	if objectCreating[t] {
+		plain := typed
+		typed = func(ctx context.Context, in *transport.Inbound) (transport.Message, error) {
+			return s.retry.run(ctx, in, plain)
+		}
+	}
+	// The dispatcher checks Resp against the message's response type.
+	transport.Handle(s.dispatcher, func(ctx context.Context, in *transport.Inbound, req Req) (Resp, error) {
+		var none Resp
+		resp, err := typed(ctx, in)
+		if err != nil {
+			return none, err
+		}
+		return resp.(Resp), nil
+	})
+	s.handlers[t] = typed
 }
