@@ -1,0 +1,143 @@
+package core
+
+import (
+	"slices"
+
+	"github.com/cloudp11/cloudp11/transport"
+	"github.com/cloudp11/cloudp11/transport/ck"
+)
+
+// keyAttrs is what core knows of a key to check an init itself: read with
+// one C_GetAttributeValue the first time the key is used in an init, kept
+// in the object until C_SetAttributeValue changes it through the library.
+type keyAttrs struct {
+	class              ck.ObjectClass
+	keyType            ck.KeyType
+	private            bool
+	alwaysAuthenticate bool
+	usage              map[ck.AttributeType]bool // CKA_SIGN, CKA_VERIFY, CKA_ENCRYPT, CKA_DECRYPT
+}
+
+// keyAttrTypes are the attributes keyAttrs is read from.
+var keyAttrTypes = []ck.AttributeType{
+	ck.CKA_CLASS, ck.CKA_KEY_TYPE, ck.CKA_PRIVATE, ck.CKA_ALWAYS_AUTHENTICATE,
+	ck.CKA_SIGN, ck.CKA_VERIFY, ck.CKA_ENCRYPT, ck.CKA_DECRYPT,
+}
+
+// usageOf is the usage attribute and the object classes each kind that
+// core may fuse needs.
+var usageOf = map[opKind]struct {
+	attr    ck.AttributeType
+	flag    ck.ULONG // CKF_* of the mechanism
+	classes []ck.ObjectClass
+}{
+	opSign:    {ck.CKA_SIGN, ck.CKF_SIGN, []ck.ObjectClass{ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY}},
+	opVerify:  {ck.CKA_VERIFY, ck.CKF_VERIFY, []ck.ObjectClass{ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY}},
+	opEncrypt: {ck.CKA_ENCRYPT, ck.CKF_ENCRYPT, []ck.ObjectClass{ck.CKO_PUBLIC_KEY, ck.CKO_SECRET_KEY}},
+	opDecrypt: {ck.CKA_DECRYPT, ck.CKF_DECRYPT, []ck.ObjectClass{ck.CKO_PRIVATE_KEY, ck.CKO_SECRET_KEY}},
+}
+
+// canDefer decides whether op's init can wait for its single-part call
+// (docs/protocol.md 5.2): only when the server serves fused messages and
+// core has checked everything the specification makes the init answer:
+// the token has the mechanism for this function, and for keyed kinds the
+// key's class, type and usage flag fit, it needs no context-specific login,
+// and it is not a private object while the application is logged out.
+// Anything core is unsure of, or that would fail, goes to the server as
+// a plain init, so errors stay in C_xxxInit.
+//
+// What core cannot check, and the server then reports at the single-part
+// call: a key size outside the mechanism's range, parameters that fit the
+// wire but not the key (a PSS hash that differs from the mechanism's), a
+// key changed or destroyed by another application since core read it.
+//
+// One check core makes itself whatever the server: a key whose type the
+// mechanism does not take is CKR_KEY_TYPE_INCONSISTENT at init (a key's
+// type never changes, so what core read cannot be stale; SoftHSM accepts
+// such an init and fails later).
+func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
+	e := s.epoch
+	fused := e.caps.Has(transport.CapFused)
+	if op.kind == opDigest {
+		return fused && digestMechanisms[op.mech.Type] && e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
+	}
+	types, ok := keyTypesOf[op.mech.Type]
+	if !ok {
+		return false, nil
+	}
+	attrs := l.keyAttributes(fn, s, op.key)
+	if attrs == nil {
+		return false, nil
+	}
+	if !slices.Contains(types, attrs.keyType) {
+		return false, errf(ck.CKR_KEY_TYPE_INCONSISTENT, fn, "%s does not take a %s key", op.mech.Type, attrs.keyType)
+	}
+	use, ok := usageOf[op.kind]
+	if !fused || !ok ||
+		!slices.Contains(use.classes, attrs.class) ||
+		!attrs.usage[use.attr] ||
+		attrs.alwaysAuthenticate {
+		return false, nil
+	}
+	if attrs.private {
+		if in, _ := e.login(); !in {
+			return false, nil
+		}
+	}
+	return e.hasMechanism(fn, op.mech.Type, use.flag), nil
+}
+
+// hasMechanism reports whether the token lists m with flag.
+func (e *epoch) hasMechanism(fn string, m ck.MechanismType, flag ck.ULONG) bool {
+	info, err := e.mechanismInfo(fn, m)
+	return err == nil && info.Flags&flag != 0
+}
+
+// keyAttributes returns what core knows of key o, reading it the first
+// time; nil when the server would not say (a private key while logged
+// out, a handle it no longer knows).
+func (l *Library) keyAttributes(fn string, s *session, o *object) *keyAttrs {
+	if a := o.attrs.Load(); a != nil {
+		return a
+	}
+	q := make([]transport.AttributeQuery, len(keyAttrTypes))
+	for i, t := range keyAttrTypes {
+		q[i] = transport.AttributeQuery{Type: t}
+	}
+	ctx, cancel := s.epoch.callContext()
+	defer cancel()
+	resp, err := invoke[*transport.GetAttributeValueResponse](ctx, s.epoch, fn,
+		&transport.GetAttributeValueRequest{Session: s.remote, Object: o.remote, Queries: q})
+	if resp == nil || len(resp.Results) != len(q) {
+		return nil
+	}
+	if err != nil && resp.RV != ck.CKR_ATTRIBUTE_TYPE_INVALID && resp.RV != ck.CKR_ATTRIBUTE_SENSITIVE {
+		return nil
+	}
+	a := &keyAttrs{usage: map[ck.AttributeType]bool{}}
+	haveClass, haveType := false, false
+	for i, r := range resp.Results {
+		if r.Status != ck.CKR_OK || r.Attribute.Form() != ck.FormValue {
+			continue
+		}
+		switch t := keyAttrTypes[i]; t {
+		case ck.CKA_CLASS:
+			v, err := r.Attribute.ULONG()
+			a.class, haveClass = ck.ObjectClass(v), err == nil
+		case ck.CKA_KEY_TYPE:
+			v, err := r.Attribute.ULONG()
+			a.keyType, haveType = ck.KeyType(v), err == nil
+		case ck.CKA_PRIVATE:
+			a.private, _ = r.Attribute.Bool()
+		case ck.CKA_ALWAYS_AUTHENTICATE:
+			a.alwaysAuthenticate, _ = r.Attribute.Bool()
+		default:
+			a.usage[t], _ = r.Attribute.Bool()
+		}
+	}
+	if !haveClass || !haveType {
+		return nil
+	}
+	o.attrs.Store(a)
+	return a
+}
