@@ -47,7 +47,7 @@ primus: {
 	}
 	runs := make([]*run, n)
 	for i := range runs {
-		r := &run{cmd: exec.Command(ppinBinary, "-c", cfgPath, "-s", secretsPath,
+		r := &run{cmd: exec.Command(ppinBinary(t), "-c", cfgPath, "-s", secretsPath,
 			"-p", "-e", fmt.Sprintf("proxy%d", i), fmt.Sprintf("pass%d", i))}
 		r.cmd.Env = []string{"HOME=" + dir} // no CLOUDP11_* or SECUROSYS_* from the caller
 		r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr

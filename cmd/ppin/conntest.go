@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -179,6 +180,11 @@ func (n *network) testSlot(e slotEntry) slotTest {
 	}
 	client, err := n.dialer.Connect(context.Background(), m, creds, transport.ModePKCS11)
 	if err != nil {
+		// A member that refused the login still said who it is.
+		var refused *transport.RefusedError
+		if errors.As(err, &refused) && refused.Server != nil {
+			res.firmware = refused.Server.ServerVersion
+		}
 		res.err = err
 		return res
 	}

@@ -93,11 +93,13 @@ func refusal(where string, refused *transport.RefusedError, user, proxy string) 
 		if refused.Step == transport.StepProxyLogin {
 			who, unlock = "proxy user '"+proxy+"'", "hsmd proxy-user unlock "+proxy
 		}
-		until := "for a while"
-		if !r.LockedUntil.IsZero() {
-			until = "until " + r.LockedUntil.UTC().Format(time.RFC3339)
+		if r.LockedUntil.IsZero() {
+			// No end the service knows of, e.g. the PIN locked on the
+			// backend token: only the operator can help.
+			return fmt.Sprintf("%s: %s is locked (%s); ask the HSM operator", where, who, r.Detail)
 		}
-		return fmt.Sprintf("%s: %s is locked out %s after too many failed attempts; wait, or ask the HSM operator to run: %s", where, who, until, unlock)
+		return fmt.Sprintf("%s: %s is locked out until %s after too many failed attempts; wait, or ask the HSM operator to run: %s",
+			where, who, r.LockedUntil.UTC().Format(time.RFC3339), unlock)
 	case transport.CodeWrongSetupPassword:
 		return fmt.Sprintf("%s refused the setup password of '%s' (wrong setup password); every wrong try counts towards a lockout", where, user)
 	case transport.CodeSetupPasswordExpired:

@@ -6,42 +6,22 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cloudp11/cloudp11/config"
+	"github.com/cloudp11/cloudp11/tests/testenv"
 )
 
-// testVersion is stamped into the test build, which checks that
-// -ldflags -X main.version reaches the -v output.
-const testVersion = "v0.0.0-ppintest"
+// TestMain runs the tests and removes the binaries testenv built (ppin,
+// and hsmd for the tests against a real service).
+func TestMain(m *testing.M) { testenv.Main(m) }
 
-// ppinBinary is the ppin built once by TestMain for every end-to-end test.
-var ppinBinary string
-
-func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
-}
-
-func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "ppin-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ppin tests:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ppinBinary = filepath.Join(dir, "ppin")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", ppinBinary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "ppin tests: go build:", err)
-		return 1
-	}
-	return m.Run()
-}
+// ppinBinary is the ppin built once for every end-to-end test. testenv
+// stamps it with -X main.version=testenv, which version.txtar checks.
+func ppinBinary(t testing.TB) string { return testenv.Binary(t, "ppin") }
 
 // exitStatusKey holds, in a script's Values, the exit status of its last
 // "ppin" command.
@@ -69,7 +49,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"ppin":        scriptPPIN,
+			"ppin":        scriptPPIN(ppinBinary(t)),
 			"status":      scriptStatus,
 			"perm":        scriptPerm,
 			"secrets":     scriptSecrets,
@@ -89,8 +69,15 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-func scriptPPIN(ts *testscript.TestScript, neg bool, args []string) {
-	err := ts.Exec(ppinBinary, args...)
+// scriptPPIN is the script command that runs the ppin at bin.
+func scriptPPIN(bin string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		runPPIN(ts, bin, neg, args)
+	}
+}
+
+func runPPIN(ts *testscript.TestScript, bin string, neg bool, args []string) {
+	err := ts.Exec(bin, args...)
 	status := 0
 	var exit *exec.ExitError
 	switch {
