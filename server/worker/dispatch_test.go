@@ -125,3 +125,17 @@ func TestEmptyBuffers(t *testing.T) {
 	ok[*transport.StatusResponse](k, &transport.FindObjectsFinalRequest{Session: s})
 	assert.Empty(t, ok[*transport.GetAttributeValueResponse](k, &transport.GetAttributeValueRequest{Session: s, Object: key}).Results)
 }
+
+// Calls after Close are answered, not run against a finalized module.
+func TestCallsAfterClose(t *testing.T) {
+	k := newKit(t)
+	s := k.loggedIn()
+	require.NoError(t, k.srv.Close())
+	assert.Equal(t, ck.CKR_DEVICE_REMOVED, rvOfCall(k, &transport.GetTokenInfoRequest{}))
+	assert.Equal(t, ck.CKR_DEVICE_REMOVED, rvOfCall(k, &transport.GetSessionInfoRequest{Session: s}))
+	fused := call[*transport.FusedOutputResponse](k, &transport.DigestOnceRequest{Session: s, Mechanism: ck.Mechanism{Type: ck.CKM_SHA256}})
+	assert.Equal(t, ck.CKR_DEVICE_REMOVED, fused.RV)
+	assert.Equal(t, transport.StageInit, fused.Stage)
+	assert.Equal(t, ck.CKR_DEVICE_REMOVED, k.srv.CheckPIN([]byte(testUserPIN)))
+	assert.Equal(t, 0, k.srv.Sessions())
+}

@@ -50,12 +50,23 @@
 // (CKA_WRAP_TEMPLATE...) are read with a direct call to the module
 // (raw_cgo.go), which miekg cannot make.
 //
+// # Retries
+//
+// A Server keeps the answers to object-creating requests by request id for
+// the lease (at least a minute, at most 4096 of them), so a request resent
+// with the retry flag after its connection failed is answered from memory
+// and a retried key generation never makes two keys (docs/protocol.md 8.3);
+// Capabilities lists retry_memory for the front's Hello.
+//
 // # Concurrency
 //
 // A Server is safe for concurrent use: requests of many connections run at
-// once. Lock order: a session's mu, then the Server's mu (tables). A
-// session's mu is held for the whole of a call on that session, so calls on
-// one session run one at a time, as PKCS#11 requires of applications anyway.
+// once. Lock order: the Server's life (shared by every call, exclusive in
+// Close, so the module is never finalized under a call), then a session's
+// mu, then the Server's mu (tables). A session's mu is held for the whole
+// of a call on that session, so calls on one session run one at a time, as
+// PKCS#11 requires of applications anyway; C_CloseAllSessions takes every
+// session's mu in handle order.
 //
 // # Limits
 //

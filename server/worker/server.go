@@ -29,6 +29,10 @@ type Server struct {
 	handlers map[transport.MsgType]transport.Handler
 	retry    *retryMemory
 
+	// life is held shared by every call into the backend and exclusively
+	// by Close, so the module is never finalized under a call.
+	life sync.RWMutex
+
 	mu       sync.Mutex // guards the tables below and closed
 	sessions map[ck.SessionHandle]*session
 	objects  map[ck.ObjectHandle]*objectEntry
@@ -109,8 +113,12 @@ func (s *Server) Sessions() int {
 	return len(s.sessions)
 }
 
-// Close closes every session, finalizes the module and unloads it.
+// Close closes every session, finalizes the module and unloads it. It
+// waits for the calls in progress; calls that come later answer
+// CKR_DEVICE_REMOVED.
 func (s *Server) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -119,13 +127,11 @@ func (s *Server) Close() error {
 	s.closed = true
 	sessions := s.sessions
 	s.sessions = map[ck.SessionHandle]*session{}
+	s.objects = map[ck.ObjectHandle]*objectEntry{}
 	s.mu.Unlock()
-	// Wait for the calls in progress on each session, so the module is not
-	// finalised under them.
 	for _, sess := range sessions {
-		sess.mu.Lock()
-		sess.closed = true
-		sess.mu.Unlock()
+		sess.closed = true // no call holds sess.mu: they all hold life
+		sess.pending = [opKinds]*cachedOutput{}
 	}
 	if len(sessions) > 0 {
 		if err := s.b.ctx.CloseAllSessions(s.b.slot); err != nil {
@@ -142,6 +148,20 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// enter admits a call into the backend; the caller calls s.life.RUnlock
+// when it returns nil.
+func (s *Server) enter(op string) error {
+	s.life.RLock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		s.life.RUnlock()
+		return ck.Errorf(ck.CKR_DEVICE_REMOVED, op, "the worker has closed the backend")
+	}
+	return nil
+}
+
 // CheckPIN verifies pin as the token's user PIN with a session of its own:
 // C_OpenSession, C_Login(CKU_USER), C_Logout, C_CloseSession. Login state
 // is per application, so while the check runs every session of this
@@ -149,6 +169,10 @@ func (s *Server) Close() error {
 // with CKR_SESSION_EXISTS instead of lending them that login (the front
 // checks PINs in a worker of their own, CheckPINOnce).
 func (s *Server) CheckPIN(pin []byte) ck.RV {
+	if err := s.enter("check PIN"); err != nil {
+		return ck.RVOf(err)
+	}
+	defer s.life.RUnlock()
 	s.mu.Lock()
 	busy := len(s.sessions) > 0
 	s.mu.Unlock()
@@ -193,6 +217,10 @@ func handle[Req transport.Request, Resp transport.Message](s *Server, h func(ctx
 	var zero Req
 	t := zero.Type()
 	typed := func(ctx context.Context, in *transport.Inbound) (transport.Message, error) {
+		if err := s.enter(t.String()); err != nil {
+			return nil, err
+		}
+		defer s.life.RUnlock()
 		resp, err := h(ctx, in, in.Request.(Req))
 		if err != nil {
 			return nil, err
