@@ -58,8 +58,12 @@ func (a *authenticator) UserLogin(ctx context.Context, peer *transport.Peer, req
 	a.log = a.log.With().Str("secret_id", secretID).Str("token", part.Token).Logger()
 	a.token = part.Token
 	resp := &transport.UserLoginResponse{Partition: part.Token, Lease: uint32(a.s.cfg.Lease.Seconds())}
-	if req.Mode != transport.ModePKCS11 {
-		return resp, nil // audit_log: the front serves it, no worker
+	switch req.Mode {
+	case transport.ModeAuditLog:
+		return resp, nil // the front serves it, no worker
+	case transport.ModePKCS11:
+	default: // the decoder refuses other modes; this keeps it so
+		return nil, &transport.RemoteError{Code: transport.CodeMalformed, Detail: "unknown mode " + req.Mode.String()}
 	}
 	conn, resumed, err := a.s.attach(ctx, part, peer)
 	if err != nil {

@@ -88,9 +88,11 @@ func (s *Server) serveConn(raw net.Conn) {
 	case hs.Peer.Mode == transport.ModeAuditLog:
 		log.Info().Msg("logged in")
 		s.serveAuditLog(c, raw, hs, log)
-	default:
+	case a.worker != nil:
 		log.Info().Bool("resumed", a.resumed).Msg("logged in")
 		s.splice(raw, a.worker, hs.Peer.MaxFrame, log)
+	default:
+		log.Error().Msg("handshake completed without a worker for the connection")
 	}
 }
 
