@@ -50,14 +50,14 @@ func testDialer(t *testing.T) *Dialer {
 	return &Dialer{InstanceID: id, SoftwareVersion: "core test", Capabilities: transport.CapFused}
 }
 
-func member(t *testing.T, h *config.HSM) *Member {
+func testMember(t *testing.T, h *config.HSM) *Member {
 	t.Helper()
 	m, err := NewMember(h, &h.Slots[0])
 	require.NoError(t, err)
 	return m
 }
 
-func connect(t *testing.T, d *Dialer, m *Member, secrets *config.Secrets) (*transport.Client, error) {
+func testConnect(t *testing.T, d *Dialer, m *Member, secrets *config.Secrets) (*transport.Client, error) {
 	t.Helper()
 	creds, err := Credentials(m, secrets)
 	require.NoError(t, err)
@@ -73,9 +73,9 @@ func TestConnectWithTheRightCA(t *testing.T) {
 	auth := newFakeAuth()
 	port := startServer(t, pki, auth)
 	d := testDialer(t)
-	m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
+	m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
 
-	c, err := connect(t, d, m, testSecrets(t))
+	c, err := testConnect(t, d, m, testSecrets(t))
 	require.NoError(t, err)
 	require.NoError(t, c.Ping(context.Background()))
 	s := c.Session()
@@ -94,7 +94,7 @@ func TestConnectAuditLogModeOffersTheAuditCapability(t *testing.T) {
 	pki := newTestPKI(t)
 	auth := newFakeAuth()
 	port := startServer(t, pki, auth)
-	m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
+	m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
 	creds, err := Credentials(m, testSecrets(t))
 	require.NoError(t, err)
 	c, err := testDialer(t).Connect(context.Background(), m, creds, transport.ModeAuditLog)
@@ -108,9 +108,9 @@ func TestWrongCAIsRefused(t *testing.T) {
 	pki := newTestPKI(t)
 	other := newTestPKI(t)
 	port := startServer(t, pki, newFakeAuth())
-	m := member(t, testHSM(port, config.TLS{CAFile: other.caFile}))
+	m := testMember(t, testHSM(port, config.TLS{CAFile: other.caFile}))
 
-	_, err := connect(t, testDialer(t), m, testSecrets(t))
+	_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 	require.Error(t, err)
 	var me *MemberError
 	require.ErrorAs(t, err, &me)
@@ -124,10 +124,10 @@ func TestWrongCAIsRefused(t *testing.T) {
 func TestSystemRootsDoNotTrustAPrivateCA(t *testing.T) {
 	pki := newTestPKI(t)
 	port := startServer(t, pki, newFakeAuth())
-	m := member(t, testHSM(port, config.TLS{}))
+	m := testMember(t, testHSM(port, config.TLS{}))
 	assert.Nil(t, m.TLS.RootCAs, "no tls_ca: the system roots")
 
-	_, err := connect(t, testDialer(t), m, testSecrets(t))
+	_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 	var verify *tls.CertificateVerificationError
 	require.ErrorAs(t, err, &verify)
 }
@@ -136,18 +136,18 @@ func TestServerNameIsChecked(t *testing.T) {
 	pki := newTestPKI(t)
 	port := startServer(t, pki, newFakeAuth())
 
-	good := member(t, testHSM(port, config.TLS{CAFile: pki.caFile, ServerName: "hsm.test"}))
+	good := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile, ServerName: "hsm.test"}))
 	assert.Equal(t, "hsm.test", good.TLS.ServerName)
-	_, err := connect(t, testDialer(t), good, testSecrets(t))
+	_, err := testConnect(t, testDialer(t), good, testSecrets(t))
 	require.NoError(t, err)
 
-	bad := member(t, testHSM(port, config.TLS{CAFile: pki.caFile, ServerName: "other.test"}))
-	_, err = connect(t, testDialer(t), bad, testSecrets(t))
+	bad := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile, ServerName: "other.test"}))
+	_, err = testConnect(t, testDialer(t), bad, testSecrets(t))
 	var verify *tls.CertificateVerificationError
 	require.ErrorAs(t, err, &verify)
 
 	// Without tls_server_name the host is the name.
-	assert.Equal(t, "127.0.0.1", member(t, testHSM(port, config.TLS{CAFile: pki.caFile})).TLS.ServerName)
+	assert.Equal(t, "127.0.0.1", testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile})).TLS.ServerName)
 }
 
 func TestPins(t *testing.T) {
@@ -157,13 +157,13 @@ func TestPins(t *testing.T) {
 	wrong := strings.Repeat("ab", 32)
 
 	t.Run("right pin", func(t *testing.T) {
-		m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile, PinSHA256: []string{wrong, right}}))
-		_, err := connect(t, testDialer(t), m, testSecrets(t))
+		m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile, PinSHA256: []string{wrong, right}}))
+		_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 		require.NoError(t, err)
 	})
 	t.Run("wrong pin", func(t *testing.T) {
-		m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile, PinSHA256: []string{wrong}}))
-		_, err := connect(t, testDialer(t), m, testSecrets(t))
+		m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile, PinSHA256: []string{wrong}}))
+		_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 		var mismatch *PinMismatchError
 		require.ErrorAs(t, err, &mismatch)
 		assert.Equal(t, right, mismatch.Got)
@@ -171,16 +171,16 @@ func TestPins(t *testing.T) {
 		assert.Equal(t, ck.CKR_TOKEN_NOT_PRESENT, ck.RVOf(err))
 	})
 	t.Run("a right pin does not replace the CA", func(t *testing.T) {
-		m := member(t, testHSM(port, config.TLS{PinSHA256: []string{right}}))
-		_, err := connect(t, testDialer(t), m, testSecrets(t))
+		m := testMember(t, testHSM(port, config.TLS{PinSHA256: []string{right}}))
+		_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 		var verify *tls.CertificateVerificationError
 		require.ErrorAs(t, err, &verify)
 	})
 }
 
 func TestUnreachableMember(t *testing.T) {
-	m := member(t, testHSM(closedPort(t), config.TLS{}))
-	_, err := connect(t, testDialer(t), m, testSecrets(t))
+	m := testMember(t, testHSM(closedPort(t), config.TLS{}))
+	_, err := testConnect(t, testDialer(t), m, testSecrets(t))
 	var me *MemberError
 	require.ErrorAs(t, err, &me)
 	assert.Equal(t, StepDial, me.Step)
@@ -212,7 +212,7 @@ func TestConnectTimeoutBoundsTheTLSHandshake(t *testing.T) {
 	})
 	h := testHSM(ln.Addr().(*net.TCPAddr).Port, config.TLS{})
 	h.ConnectTimeout = 200 * time.Millisecond
-	m := member(t, h)
+	m := testMember(t, h)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -226,7 +226,7 @@ func TestConnectTimeoutBoundsTheTLSHandshake(t *testing.T) {
 func TestRefusedCredentials(t *testing.T) {
 	pki := newTestPKI(t)
 	port := startServer(t, pki, newFakeAuth())
-	m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
+	m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
 	d := testDialer(t)
 
 	creds, err := Credentials(m, testSecrets(t))
@@ -251,7 +251,7 @@ func TestRefusedCredentials(t *testing.T) {
 func TestFetchSecret(t *testing.T) {
 	pki := newTestPKI(t)
 	port := startServer(t, pki, newFakeAuth())
-	m := member(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
+	m := testMember(t, testHSM(port, config.TLS{CAFile: pki.caFile}))
 	d := testDialer(t)
 	pw := transport.Secret(testProxyPassword)
 
@@ -314,7 +314,7 @@ func TestTLSConfigFromAFile(t *testing.T) {
 
 func TestCredentials(t *testing.T) {
 	h := testHSM(1, config.TLS{})
-	m := member(t, h)
+	m := testMember(t, h)
 	secrets := testSecrets(t)
 
 	creds, err := Credentials(m, secrets)
@@ -328,10 +328,10 @@ func TestCredentials(t *testing.T) {
 	t.Run("stored proxy password wins over primus.cfg", func(t *testing.T) {
 		h := testHSM(1, config.TLS{})
 		h.Slots[0].ProxyPassword = "from-primus-cfg"
-		creds, err := Credentials(member(t, h), secrets)
+		creds, err := Credentials(testMember(t, h), secrets)
 		require.NoError(t, err)
 		assert.Equal(t, testProxyPassword, string(creds.ProxyPassword.Reveal()))
-		pw, err := ProxyPassword(member(t, h), &config.Secrets{})
+		pw, err := ProxyPassword(testMember(t, h), &config.Secrets{})
 		require.NoError(t, err)
 		assert.Equal(t, "from-primus-cfg", string(pw.Reveal()))
 	})
@@ -353,7 +353,7 @@ func TestCredentials(t *testing.T) {
 
 		noProxyUser := testHSM(1, config.TLS{})
 		noProxyUser.Slots[0].ProxyUser = ""
-		_, err = Credentials(member(t, noProxyUser), secrets)
+		_, err = Credentials(testMember(t, noProxyUser), secrets)
 		require.ErrorAs(t, err, &missing)
 		assert.Equal(t, CredentialProxyUser, missing.Credential)
 		assert.Contains(t, err.Error(), "hsm0.slot0")
