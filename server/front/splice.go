@@ -14,8 +14,10 @@ import (
 )
 
 // spliceBufferSize is the read and write buffer of the worker-to-client
-// copy: frames that arrive together leave in one TLS write.
-const spliceBufferSize = 64 << 10
+// copy: frames that arrive together leave in one TLS write. One TLS
+// record's worth: larger buffers would not make fewer records, and they
+// cost memory per connection (two of them).
+const spliceBufferSize = 16 << 10
 
 // splice copies bytes between a client and its worker until either side
 // ends. Client to worker is a plain copy: the worker reads and enforces the
