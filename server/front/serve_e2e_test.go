@@ -527,3 +527,45 @@ func processAlive(pid int) bool {
 	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
 	return len(f) > 0 && f[0] != "Z"
 }
+
+// BenchmarkServeCall measures a PKCS#11 call's round trip through hsmd on
+// loopback: TLS, the front's splice, the worker, SoftHSM (C_GetSessionInfo
+// does no cryptography), sequential and with calls in parallel on one
+// connection.
+func BenchmarkServeCall(b *testing.B) {
+	hsm := testenv.NewSoftHSM(b)
+	hsm.InitToken(b, "tok-a", e2eSOPIN, e2ePINs["alice"])
+	d := testenv.NewHsmd(b, testenv.HsmdOptions{Backend: hsm})
+	setup := d.AddUser(b, "alice", "tok-a")
+	d.AddProxyUser(b, e2eProxy, e2eProxyPassword)
+	d.Start(b)
+	ctx := context.Background()
+	secret, _, err := transport.FetchSecret(ctx, d.Dial(b), transport.Hello{InstanceID: newInstance(b)}, e2eProxy,
+		transport.Secret(e2eProxyPassword), transport.FetchSecretRequest{User: "alice",
+			SetupPassword: transport.Secret(setup), PIN: transport.Secret(e2ePINs["alice"])})
+	require.NoError(b, err)
+	c, err := transport.Connect(ctx, d.Dial(b), transport.Hello{InstanceID: newInstance(b)}, transport.Credentials{
+		ProxyUser: e2eProxy, ProxyPassword: transport.Secret(e2eProxyPassword),
+		User: "alice", SecretID: secret.SecretID, Secret: secret.Secret}, transport.ModePKCS11, transport.ClientConfig{})
+	require.NoError(b, err)
+	defer c.Close()
+	s := openSession(b, c)
+	req := &transport.GetSessionInfoRequest{Session: s}
+	b.Run("sequential", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.Call(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Call(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
