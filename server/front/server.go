@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"maps"
 	"net"
 	"sync"
 	"time"
@@ -59,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	cfg.Environment = maps.Clone(cfg.Environment)
 	if cfg.TLS != nil {
 		cfg.TLS = transport.ServerTLSConfig(cfg.TLS)
 	}
