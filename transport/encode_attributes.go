@@ -33,43 +33,47 @@ func (c *coder) templateAt(field string, v *[]ck.Attribute, depth int) {
 
 func (c *coder) attribute(field string, a *ck.Attribute, depth int) {
 	start := c.offset()
-	ulong(c, field+".type", &a.Type)
+	c.enter(field)
+	defer c.leave()
+	ulong(c, "type", &a.Type)
+	if c.err == nil {
+		c.nameAttr(a.Type)
+	}
 	form := uint8(a.Form())
-	c.u8(field+".form", &form)
+	c.u8("form", &form)
 	if c.err != nil {
 		return
 	}
-	name := field + "[" + a.Type.String() + "]"
 	kind := ck.AttributeKind(a.Type)
 	switch ck.Form(form) {
 	case ck.FormValue:
-		c.bytes(name, &a.Value, noLimit)
+		c.bytes("value", &a.Value, noLimit)
 		if c.err != nil {
 			return
 		}
 		if err := kind.CheckValue(a.Value); err != nil {
-			c.failAt(start, name, ck.CKR_ATTRIBUTE_VALUE_INVALID, "%v", err)
+			c.failAt(start, "", ck.CKR_ATTRIBUTE_VALUE_INVALID, "%v", err)
 			return
 		}
 		a.Len = ck.ULONG(len(a.Value))
 	case ck.FormLength:
-		ulong(c, name+".len", &a.Len)
+		ulong(c, "len", &a.Len)
 		a.Query = true
 	case ck.FormTemplate:
 		if kind != ck.KindTemplate {
-			c.failAt(start, name, ck.CKR_ATTRIBUTE_VALUE_INVALID, "a nested template for an attribute of kind %s", kind)
+			c.failAt(start, "", ck.CKR_ATTRIBUTE_VALUE_INVALID, "a nested template for an attribute of kind %s", kind)
 			return
 		}
 		if depth >= ck.MaxTemplateDepth {
-			c.failAt(start, name, ck.CKR_TEMPLATE_INCONSISTENT, "templates nest at most %d levels", ck.MaxTemplateDepth)
+			c.failAt(start, "", ck.CKR_TEMPLATE_INCONSISTENT, "templates nest at most %d levels", ck.MaxTemplateDepth)
 			return
 		}
-		c.templateAt(name, &a.Template, depth+1)
+		c.templateAt("template", &a.Template, depth+1)
 		if a.Template == nil {
 			a.Template = []ck.Attribute{}
 		}
 	default:
-		c.failAt(start, field+".form", 0, "unknown attribute form %d", form)
+		c.failAt(start, "form", 0, "unknown attribute form %d", form)
 	}
 }
 
@@ -82,8 +86,13 @@ type AttributeQuery struct {
 
 func (c *coder) queries(field string, v *[]AttributeQuery) {
 	list(c, field, v, minQuerySize, ck.MaxTemplateLen, func(c *coder, q *AttributeQuery) {
-		ulong(c, field+".type", &q.Type)
-		c.boolean(field+".length_only", &q.LengthOnly)
+		c.enter(field)
+		ulong(c, "type", &q.Type)
+		if c.err == nil {
+			c.nameAttr(q.Type)
+		}
+		c.boolean("length_only", &q.LengthOnly)
+		c.leave()
 	})
 }
 
@@ -98,7 +107,9 @@ type AttributeResult struct {
 
 func (c *coder) results(field string, v *[]AttributeResult) {
 	list(c, field, v, minResultSize, ck.MaxTemplateLen, func(c *coder, r *AttributeResult) {
-		ulong(c, field+".status", &r.Status)
-		c.attribute(field, &r.Attribute, 1)
+		c.enter(field)
+		ulong(c, "status", &r.Status)
+		c.attribute("attribute", &r.Attribute, 1)
+		c.leave()
 	})
 }

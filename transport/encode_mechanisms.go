@@ -15,83 +15,87 @@ func (c *coder) mechanism(field string, m *ck.Mechanism) {
 		}
 	}
 	start := c.offset()
-	ulong(c, field+".type", &m.Type)
+	c.enter(field)
+	defer c.leave()
+	ulong(c, "type", &m.Type)
+	if c.err == nil {
+		c.nameMech(m.Type)
+	}
 	var kind uint8
 	if m.Param != nil {
 		kind = uint8(m.Param.ParamKind())
 	}
-	c.u8(field+".kind", &kind)
+	c.u8("kind", &kind)
 	if c.err != nil {
 		return
 	}
-	name := field + "[" + m.Type.String() + "]"
 	switch ck.ParamKind(kind) {
 	case ck.ParamNone:
 		m.Param = nil
 	case ck.ParamULONG:
-		m.Param = codeParam(c, m.Param, func(p *ck.ULONGParam) { ulong(c, name+".value", p) })
+		m.Param = codeParam(c, m.Param, func(p *ck.ULONGParam) { ulong(c, "value", p) })
 	case ck.ParamIV:
 		m.Param = codeParam(c, m.Param, func(p *ck.IVParam) {
 			b := []byte(*p)
-			c.bytes(name+".iv", &b, ck.MaxIVLen)
+			c.bytes("iv", &b, ck.MaxIVLen)
 			*p = b
 		})
 	case ck.ParamRSAPSS:
 		m.Param = codeParam(c, m.Param, func(p *ck.RSAPSSParams) {
-			ulong(c, name+".hash", &p.Hash)
-			ulong(c, name+".mgf", &p.MGF)
-			ulong(c, name+".salt_len", &p.SaltLen)
+			ulong(c, "hash", &p.Hash)
+			ulong(c, "mgf", &p.MGF)
+			ulong(c, "salt_len", &p.SaltLen)
 		})
 	case ck.ParamRSAOAEP:
 		m.Param = codeParam(c, m.Param, func(p *ck.RSAOAEPParams) {
-			ulong(c, name+".hash", &p.Hash)
-			ulong(c, name+".mgf", &p.MGF)
-			ulong(c, name+".source", &p.Source)
-			c.bytes(name+".source_data", &p.SourceData, noLimit)
+			ulong(c, "hash", &p.Hash)
+			ulong(c, "mgf", &p.MGF)
+			ulong(c, "source", &p.Source)
+			c.bytes("source_data", &p.SourceData, noLimit)
 		})
 	case ck.ParamGCM:
 		m.Param = codeParam(c, m.Param, func(p *ck.GCMParams) {
-			c.bytes(name+".iv", &p.IV, ck.MaxIVLen)
-			ulong(c, name+".iv_bits", &p.IVBits)
-			c.bytes(name+".aad", &p.AAD, noLimit)
-			ulong(c, name+".tag_bits", &p.TagBits)
+			c.bytes("iv", &p.IV, ck.MaxIVLen)
+			ulong(c, "iv_bits", &p.IVBits)
+			c.bytes("aad", &p.AAD, noLimit)
+			ulong(c, "tag_bits", &p.TagBits)
 		})
 	case ck.ParamCCM:
 		m.Param = codeParam(c, m.Param, func(p *ck.CCMParams) {
-			ulong(c, name+".data_len", &p.DataLen)
-			c.bytes(name+".nonce", &p.Nonce, ck.MaxIVLen)
-			c.bytes(name+".aad", &p.AAD, noLimit)
-			ulong(c, name+".mac_len", &p.MACLen)
+			ulong(c, "data_len", &p.DataLen)
+			c.bytes("nonce", &p.Nonce, ck.MaxIVLen)
+			c.bytes("aad", &p.AAD, noLimit)
+			ulong(c, "mac_len", &p.MACLen)
 		})
 	case ck.ParamCTR:
 		m.Param = codeParam(c, m.Param, func(p *ck.CTRParams) {
-			ulong(c, name+".counter_bits", &p.CounterBits)
-			c.raw(name+".cb", p.CB[:])
+			ulong(c, "counter_bits", &p.CounterBits)
+			c.raw("cb", p.CB[:])
 		})
 	case ck.ParamECDH1Derive:
 		m.Param = codeParam(c, m.Param, func(p *ck.ECDH1DeriveParams) {
-			ulong(c, name+".kdf", &p.KDF)
-			c.bytes(name+".shared_data", &p.SharedData, noLimit)
-			c.bytes(name+".public_data", &p.PublicData, noLimit)
+			ulong(c, "kdf", &p.KDF)
+			c.bytes("shared_data", &p.SharedData, noLimit)
+			c.bytes("public_data", &p.PublicData, noLimit)
 		})
 	case ck.ParamEdDSA:
 		m.Param = codeParam(c, m.Param, func(p *ck.EdDSAParams) {
-			c.boolean(name+".prehash", &p.PreHash)
-			c.bytes(name+".context", &p.Context, ck.MaxEdDSAContextLen)
+			c.boolean("prehash", &p.PreHash)
+			c.bytes("context", &p.Context, ck.MaxEdDSAContextLen)
 		})
 	case ck.ParamDerivationString:
 		m.Param = codeParam(c, m.Param, func(p *ck.DerivationStringParams) {
 			b := []byte(*p)
-			c.bytes(name+".data", &b, noLimit)
+			c.bytes("data", &b, noLimit)
 			*p = b
 		})
 	case ck.ParamAESCBCEncryptData:
 		m.Param = codeParam(c, m.Param, func(p *ck.AESCBCEncryptDataParams) {
-			c.raw(name+".iv", p.IV[:])
-			c.bytes(name+".data", &p.Data, noLimit)
+			c.raw("iv", p.IV[:])
+			c.bytes("data", &p.Data, noLimit)
 		})
 	default:
-		c.failAt(start, field+".kind", ck.CKR_MECHANISM_PARAM_INVALID, "unknown mechanism parameter kind %d", kind)
+		c.failAt(start, "kind", ck.CKR_MECHANISM_PARAM_INVALID, "unknown mechanism parameter kind %d", kind)
 	}
 	if c.decoding && c.err != nil {
 		m.Param = nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cloudp11/cloudp11/transport/ck"
@@ -17,20 +18,100 @@ import (
 //
 // Errors are sticky: after the first, every field method does nothing and
 // the message's codec runs to its end harmlessly.
+//
+// Field names are built only when an error needs them: the hot path of
+// every call must not allocate strings it will never show.
 type coder struct {
 	decoding bool
-	buf      []byte // encoding: the output; decoding: the input not yet read
-	total    int    // decoding: the length of the whole body, for offsets
-	message  string // the message's name, for errors
+	buf      []byte  // encoding: the output; decoding: the input not yet read
+	total    int     // decoding: the length of the whole body, for offsets
+	msg      Message // the message coded, named in errors
+	typ      MsgType // decoding: the frame's type, 0 if none
+	role     string  // decoding: "request", "response", or what the body is
 	err      error
+
+	scopes [maxScopes]scope // the composite fields being coded, outermost first
+	depth  int
 }
 
-func newEncoder(message string, buf []byte) *coder {
-	return &coder{buf: buf, message: message}
+// scope is a composite field being coded, such as template[CKA_CLASS].
+type scope struct {
+	field string
+	attr  ck.AttributeType
+	mech  ck.MechanismType
+	named uint8 // 0: field alone, 1: with attr, 2: with mech
 }
 
-func newDecoder(message string, body []byte) *coder {
-	return &coder{decoding: true, buf: body, total: len(body), message: message}
+const maxScopes = 8
+
+func newEncoder(m Message, buf []byte) *coder {
+	return &coder{buf: buf, msg: m}
+}
+
+func newDecoder(m Message, t MsgType, role string, body []byte) *coder {
+	return &coder{decoding: true, buf: body, total: len(body), msg: m, typ: t, role: role}
+}
+
+// enter opens a composite field; leave closes it.
+func (c *coder) enter(field string) {
+	if c.depth < maxScopes {
+		c.scopes[c.depth] = scope{field: field}
+	}
+	c.depth++
+}
+
+func (c *coder) leave() { c.depth-- }
+
+// nameAttr and nameMech give the innermost scope its type, once decoded.
+func (c *coder) nameAttr(t ck.AttributeType) {
+	if d := c.depth - 1; d >= 0 && d < maxScopes {
+		c.scopes[d].attr, c.scopes[d].named = t, 1
+	}
+}
+
+func (c *coder) nameMech(t ck.MechanismType) {
+	if d := c.depth - 1; d >= 0 && d < maxScopes {
+		c.scopes[d].mech, c.scopes[d].named = t, 2
+	}
+}
+
+// fieldName is the full name of field in the current scopes, such as
+// template[CKA_WRAP_TEMPLATE].template[CKA_KEY_TYPE].value.
+func (c *coder) fieldName(field string) string {
+	var b strings.Builder
+	for i := 0; i < min(c.depth, maxScopes); i++ {
+		s := c.scopes[i]
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.field)
+		switch s.named {
+		case 1:
+			b.WriteString("[" + s.attr.String() + "]")
+		case 2:
+			b.WriteString("[" + s.mech.String() + "]")
+		}
+	}
+	if field != "" {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(field)
+	}
+	return b.String()
+}
+
+// messageName names the message in errors: C_Sign request, HelloRequest...
+func (c *coder) messageName() string {
+	switch {
+	case c.typ != 0 && c.role != "":
+		return c.typ.String() + " " + c.role
+	case c.typ != 0:
+		return c.typ.String()
+	case c.role != "":
+		return c.role
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", c.msg), "*transport.")
 }
 
 // MalformedError says why a body could not be decoded: which message,
@@ -67,11 +148,12 @@ func (c *coder) failAt(start int, field string, rv ck.RV, format string, args ..
 	if c.err != nil {
 		return
 	}
+	field = c.fieldName(field)
 	if c.decoding {
-		c.err = &MalformedError{Message: c.message, Field: field, Offset: start, Reason: fmt.Sprintf(format, args...)}
+		c.err = &MalformedError{Message: c.messageName(), Field: field, Offset: start, Reason: fmt.Sprintf(format, args...)}
 		return
 	}
-	c.err = &ck.Error{RV: rv, Op: "encode " + c.message + "." + field, Err: fmt.Errorf(format, args...)}
+	c.err = &ck.Error{RV: rv, Op: "encode " + c.messageName() + "." + field, Err: fmt.Errorf(format, args...)}
 }
 
 // take returns the next n bytes of the input, or nil after recording an

@@ -201,7 +201,7 @@ func (hs *clientHandshake) exchange(step HandshakeStep, req Request, resp Messag
 		}
 		return &RefusedError{Step: step, Remote: remote, Server: hs.server}
 	}
-	return decodeInto(resp, req.Type().String()+" response", body)
+	return decodeInto(resp, req.Type(), "response", body)
 }
 
 // ioError classifies a failed read or write: the handshake's deadline, a

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
@@ -175,7 +174,7 @@ func MsgTypes() []MsgType {
 // answer, when m holds something the wire cannot carry (an over-long field,
 // a malformed template, a mechanism parameter of the wrong kind).
 func AppendBody(dst []byte, m Message) ([]byte, error) {
-	c := newEncoder(strings.TrimPrefix(fmt.Sprintf("%T", m), "*transport."), dst)
+	c := newEncoder(m, dst)
 	m.codec(c)
 	if c.err != nil {
 		return dst, c.err
@@ -191,7 +190,7 @@ func DecodeRequest(t MsgType, body []byte) (Request, error) {
 		return nil, &MalformedError{Message: t.String(), Reason: "not a request type of this protocol version"}
 	}
 	m := spec.newRequest()
-	return m, decodeInto(m, spec.name+" request", body)
+	return m, decodeInto(m, t, "request", body)
 }
 
 // DecodeResponse decodes the body of a response to a request of type t.
@@ -201,11 +200,12 @@ func DecodeResponse(t MsgType, body []byte) (Message, error) {
 		return nil, &MalformedError{Message: t.String(), Reason: "not a response type of this protocol version"}
 	}
 	m := spec.newResponse()
-	return m, decodeInto(m, spec.name+" response", body)
+	return m, decodeInto(m, t, "response", body)
 }
 
-func decodeInto(m Message, name string, body []byte) error {
-	c := newDecoder(name, body)
+// decodeInto decodes body into m; t and role name it in errors.
+func decodeInto(m Message, t MsgType, role string, body []byte) error {
+	c := newDecoder(m, t, role, body)
 	m.codec(c)
 	return c.finish()
 }
@@ -224,11 +224,11 @@ func newResult(t MsgType) (Result, bool) {
 // DecodeGoodbye decodes the body of a Goodbye frame.
 func DecodeGoodbye(body []byte) (*Goodbye, error) {
 	var g Goodbye
-	return &g, decodeInto(&g, "Goodbye", body)
+	return &g, decodeInto(&g, MsgGoodbye, "", body)
 }
 
 // DecodeRemoteError decodes the body of an error frame.
 func DecodeRemoteError(body []byte) (*RemoteError, error) {
 	var e RemoteError
-	return &e, decodeInto(&e, "error body", body)
+	return &e, decodeInto(&e, 0, "error body", body)
 }

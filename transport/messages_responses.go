@@ -15,10 +15,12 @@ func NewOutput(data []byte) Output { return Output{Len: ck.ULONG(len(data)), Dat
 
 func (c *coder) output(field string, o *Output) {
 	start := c.offset()
-	ulong(c, field+".len", &o.Len)
-	c.bytes(field+".data", &o.Data, noLimit)
+	c.enter(field)
+	defer c.leave()
+	ulong(c, "len", &o.Len)
+	c.bytes("data", &o.Data, noLimit)
 	if c.err == nil && len(o.Data) != 0 && o.Len != ck.ULONG(len(o.Data)) {
-		c.failAt(start, field+".len", ck.CKR_GENERAL_ERROR, "length %d but %d bytes of data", o.Len, len(o.Data))
+		c.failAt(start, "len", ck.CKR_GENERAL_ERROR, "length %d but %d bytes of data", o.Len, len(o.Data))
 	}
 }
 

@@ -191,25 +191,26 @@ func (m *SessionResponse) setReturnValue(rv ck.RV)       { m.RV = rv }
 func (m *SessionInfoResponse) setReturnValue(rv ck.RV)   { m.RV = rv }
 
 func (c *coder) tokenInfo(field string, t *ck.TokenInfo) {
-	c.raw(field+".label", t.Label[:])
-	c.raw(field+".manufacturer", t.ManufacturerID[:])
-	c.raw(field+".model", t.Model[:])
-	c.raw(field+".serial", t.SerialNumber[:])
-	for _, f := range []struct {
-		name string
-		v    *ck.ULONG
-	}{
-		{"flags", &t.Flags}, {"max_sessions", &t.MaxSessionCount}, {"sessions", &t.SessionCount},
-		{"max_rw_sessions", &t.MaxRwSessionCount}, {"rw_sessions", &t.RwSessionCount},
-		{"max_pin_len", &t.MaxPinLen}, {"min_pin_len", &t.MinPinLen},
-		{"total_public_mem", &t.TotalPublicMemory}, {"free_public_mem", &t.FreePublicMemory},
-		{"total_private_mem", &t.TotalPrivateMemory}, {"free_private_mem", &t.FreePrivateMemory},
-	} {
-		ulong(c, field+"."+f.name, f.v)
-	}
-	c.u8(field+".hw_version.major", &t.HardwareVersion.Major)
-	c.u8(field+".hw_version.minor", &t.HardwareVersion.Minor)
-	c.u8(field+".fw_version.major", &t.FirmwareVersion.Major)
-	c.u8(field+".fw_version.minor", &t.FirmwareVersion.Minor)
-	c.raw(field+".utc_time", t.UTCTime[:])
+	c.enter(field)
+	defer c.leave()
+	c.raw("label", t.Label[:])
+	c.raw("manufacturer", t.ManufacturerID[:])
+	c.raw("model", t.Model[:])
+	c.raw("serial", t.SerialNumber[:])
+	ulong(c, "flags", &t.Flags)
+	ulong(c, "max_sessions", &t.MaxSessionCount)
+	ulong(c, "sessions", &t.SessionCount)
+	ulong(c, "max_rw_sessions", &t.MaxRwSessionCount)
+	ulong(c, "rw_sessions", &t.RwSessionCount)
+	ulong(c, "max_pin_len", &t.MaxPinLen)
+	ulong(c, "min_pin_len", &t.MinPinLen)
+	ulong(c, "total_public_mem", &t.TotalPublicMemory)
+	ulong(c, "free_public_mem", &t.FreePublicMemory)
+	ulong(c, "total_private_mem", &t.TotalPrivateMemory)
+	ulong(c, "free_private_mem", &t.FreePrivateMemory)
+	c.u8("hw_version.major", &t.HardwareVersion.Major)
+	c.u8("hw_version.minor", &t.HardwareVersion.Minor)
+	c.u8("fw_version.major", &t.FirmwareVersion.Major)
+	c.u8("fw_version.minor", &t.FirmwareVersion.Minor)
+	c.raw("utc_time", t.UTCTime[:])
 }
