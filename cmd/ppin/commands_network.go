@@ -61,7 +61,11 @@ func (a *app) fetchSecret(inv *invocation, update bool) error {
 	// nothing.
 	var candidates []candidate
 	var missing error
+	asked := map[*config.HSM]bool{} // a user under two slot ids of one HSM: ask it once
 	for _, e := range entries {
+		if asked[e.hsm] {
+			continue
+		}
 		m, err := n.member(e)
 		if err != nil {
 			return err
@@ -71,6 +75,7 @@ func (a *app) fetchSecret(inv *invocation, update bool) error {
 			missing = cmp.Or(missing, err)
 			continue
 		}
+		asked[e.hsm] = true
 		candidates = append(candidates, candidate{member: m, password: pw})
 	}
 	if len(candidates) == 0 {
