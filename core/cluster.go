@@ -95,7 +95,7 @@ func (c *cluster) epoch(ctx context.Context) (*epoch, error) {
 // The caller holds bindSem.
 func (c *cluster) bind(ctx context.Context) (*epoch, error) {
 	unavailable := &UnavailableError{Slot: c.slot}
-	for _, i := range c.sel.order() {
+	for i := range c.sel.order() {
 		client, err := c.connectMember(ctx, i, c.waitTries)
 		if err != nil {
 			unavailable.Tried = append(unavailable.Tried, err)

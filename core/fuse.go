@@ -39,7 +39,8 @@ var usageOf = map[opKind]struct {
 
 // canDefer decides whether op's init can wait for its single-part call
 // (docs/protocol.md 5.2): only when the server serves fused messages and
-// core has checked everything the specification makes the init answer:
+// core has checked everything the specification makes the init answer
+// (and a connection to the session's member is up):
 // the token has the mechanism for this function, and for keyed kinds the
 // key's class, type and usage flag fit, it needs no context-specific login,
 // and it is not a private object while the application is logged out.
@@ -57,7 +58,9 @@ var usageOf = map[opKind]struct {
 // such an init and fails later).
 func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
 	e := s.epoch
-	fused := e.caps.Has(transport.CapFused)
+	// Without a live connection, the init goes to the server so that a
+	// session lost with its worker is reported by C_xxxInit.
+	fused := e.caps.Has(transport.CapFused) && e.liveClient() != nil
 	if op.kind == opDigest {
 		return fused && digestMechanisms[op.mech.Type] && e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
 	}

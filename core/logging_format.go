@@ -55,6 +55,9 @@ func parseRecord(p []byte) (record, error) {
 			rec.fields = append(rec.fields, [2]string{key, value})
 		}
 	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return rec, errors.New("log record: unterminated JSON object")
+	}
 	return rec, nil
 }
 
@@ -88,10 +91,10 @@ func (s *logSink) format(rec record, withTime bool) string {
 	}
 	parts = append(parts, strconv.Itoa(int(rec.sev)))
 	if s.function && rec.fn != "" {
-		parts = append(parts, rec.fn+"()")
+		parts = append(parts, oneLine(rec.fn)+"()")
 	}
 	if rec.message != "" {
-		parts = append(parts, rec.message)
+		parts = append(parts, oneLine(rec.message))
 	}
 	if len(rec.fields) > 0 {
 		kv := make([]string, len(rec.fields))
@@ -101,6 +104,12 @@ func (s *logSink) format(rec record, withTime bool) string {
 		parts = append(parts, strings.Join(kv, " "))
 	}
 	return strings.Join(parts, " - ")
+}
+
+// oneLine keeps a line one line: a message that quotes an error with line
+// breaks (a configuration error) must not forge further log lines.
+func oneLine(v string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(v)
 }
 
 // quoteIfNeeded keeps a field on one line and unambiguous.

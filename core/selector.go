@@ -1,6 +1,9 @@
 package core
 
-import "sort"
+import (
+	"iter"
+	"sort"
+)
 
 // selector decides in which order a slot's cluster members are tried when
 // the slot needs a member (primus facts, "Selection among cluster
@@ -38,21 +41,24 @@ func newSelector(priorities []int, intn func(int) int) *selector {
 	return s
 }
 
-// order returns the member indexes to try, in order, for one attempt:
-// every pool, best first, each starting at its cursor and going round.
-func (s *selector) order() []int {
-	var out []int
-	for p, pool := range s.pools {
-		start := s.cursor[p]
-		if start < 0 {
-			start = s.intn(len(pool))
-			s.cursor[p] = start
-		}
-		for k := range pool {
-			out = append(out, pool[(start+k)%len(pool)])
+// order yields the member indexes to try, in order, for one attempt:
+// every pool, best first, each starting at its cursor and going round. A
+// pool's random start is drawn when the attempt first reaches the pool.
+func (s *selector) order() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for p, pool := range s.pools {
+			start := s.cursor[p]
+			if start < 0 {
+				start = s.intn(len(pool))
+				s.cursor[p] = start
+			}
+			for k := range pool {
+				if !yield(pool[(start+k)%len(pool)]) {
+					return
+				}
+			}
 		}
 	}
-	return out
 }
 
 // chosen records that member i answered and is now used: the next attempt
