@@ -8,21 +8,34 @@ LDFLAGS    := -X main.version=$(VERSION)
 TEST_TAGS  ?= libconfigref
 FUZZTIME   ?= 5m
 
-.PHONY: all help build test test-short demo fuzz lint clean
+.PHONY: all help build lib FORCE test test-short demo fuzz lint clean
 
 all: build
 
 help:
-	@echo "make build   build ppin and hsmd into $(BUILD)/"
+	@echo "make build   build libcloudp11.so, ppin and hsmd into $(BUILD)/"
+	@echo "make lib     build $(BUILD)/libcloudp11.so only"
 	@echo "make test    the whole test suite (needs the packages .ci/run installs)"
 	@echo "make demo    walk through the Primus workflow in a temporary folder"
 	@echo "make fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME)) each"
 	@echo "make lint    gofmt and go vet"
 
-build:
+build: lib
 	@mkdir -p $(BUILD)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/ppin ./cmd/ppin
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/hsmd ./cmd/hsmd
+
+# The PKCS#11 module. -z nodelete: a Go runtime must never be unloaded by dlclose (its threads
+# would run on in unmapped code). The version script exports the C_* functions only.
+LIB_LDFLAGS := -X github.com/cloudp11/cloudp11/core.version=$(VERSION) \
+	-extldflags "-Wl,-z,nodelete -Wl,--version-script=$(CURDIR)/p11/libcloudp11.map"
+
+lib: $(BUILD)/libcloudp11.so
+
+# Always handed to go build, whose cache knows better than make what changed.
+$(BUILD)/libcloudp11.so: FORCE
+	@mkdir -p $(BUILD)
+	$(GO) build -trimpath -buildmode=c-shared -ldflags '$(LIB_LDFLAGS)' -o $@ ./p11
 
 test: lint
 	$(GO) test -tags '$(TEST_TAGS)' -count=1 ./...

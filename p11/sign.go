@@ -1,0 +1,107 @@
+package main
+
+/*
+#include "p11.h"
+*/
+import "C"
+
+import (
+	"github.com/cloudp11/cloudp11/core"
+	"github.com/cloudp11/cloudp11/transport/ck"
+)
+
+// Signing and MACing (v2.40 5.11) and verification (v2.40 5.12).
+
+//export goSignInit
+func goSignInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
+	const op = "C_SignInit"
+	defer recoverPanic(op, &rv)
+	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).SignInit)
+}
+
+//export goSign
+func goSign(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
+	const op = "C_Sign"
+	defer recoverPanic(op, &rv)
+	return transform(op, ck.CKR_DATA_LEN_RANGE, hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*core.Library).Sign)
+}
+
+//export goSignUpdate
+func goSignUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C.CK_ULONG) (rv C.CK_RV) {
+	const op = "C_SignUpdate"
+	defer recoverPanic(op, &rv)
+	return consume(op, ck.CKR_DATA_LEN_RANGE, hSession, pPart, ulPartLen, (*core.Library).SignUpdate)
+}
+
+//export goSignFinal
+func goSignFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
+	const op = "C_SignFinal"
+	defer recoverPanic(op, &rv)
+	return final(op, hSession, pSignature, pulSignatureLen, (*core.Library).SignFinal)
+}
+
+//export goSignRecoverInit
+func goSignRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
+	const op = "C_SignRecoverInit"
+	defer recoverPanic(op, &rv)
+	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).SignRecoverInit)
+}
+
+//export goSignRecover
+func goSignRecover(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
+	const op = "C_SignRecover"
+	defer recoverPanic(op, &rv)
+	return transform(op, ck.CKR_DATA_LEN_RANGE, hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*core.Library).SignRecover)
+}
+
+//export goVerifyInit
+func goVerifyInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
+	const op = "C_VerifyInit"
+	defer recoverPanic(op, &rv)
+	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).VerifyInit)
+}
+
+//export goVerify
+func goVerify(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG) (rv C.CK_RV) {
+	const op = "C_Verify"
+	defer recoverPanic(op, &rv)
+	return rvFor(module.call(func(lib *core.Library) error {
+		data, err := inData(op, pData, ulDataLen)
+		if err != nil {
+			return err
+		}
+		sig, err := inBytes(op, pSignature, ulSignatureLen, ck.CKR_SIGNATURE_LEN_RANGE)
+		if err != nil {
+			return err
+		}
+		return lib.Verify(ck.SessionHandle(hSession), data, sig)
+	}))
+}
+
+//export goVerifyUpdate
+func goVerifyUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C.CK_ULONG) (rv C.CK_RV) {
+	const op = "C_VerifyUpdate"
+	defer recoverPanic(op, &rv)
+	return consume(op, ck.CKR_DATA_LEN_RANGE, hSession, pPart, ulPartLen, (*core.Library).VerifyUpdate)
+}
+
+//export goVerifyFinal
+func goVerifyFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG) (rv C.CK_RV) {
+	const op = "C_VerifyFinal"
+	defer recoverPanic(op, &rv)
+	return consume(op, ck.CKR_SIGNATURE_LEN_RANGE, hSession, pSignature, ulSignatureLen, (*core.Library).VerifyFinal)
+}
+
+//export goVerifyRecoverInit
+func goVerifyRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
+	const op = "C_VerifyRecoverInit"
+	defer recoverPanic(op, &rv)
+	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).VerifyRecoverInit)
+}
+
+//export goVerifyRecover
+func goVerifyRecover(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG, pData C.CK_BYTE_PTR, pulDataLen C.CK_ULONG_PTR) (rv C.CK_RV) {
+	const op = "C_VerifyRecover"
+	defer recoverPanic(op, &rv)
+	return transform(op, ck.CKR_SIGNATURE_LEN_RANGE, hSession, pSignature, ulSignatureLen, pData, pulDataLen, (*core.Library).VerifyRecover)
+}
