@@ -327,10 +327,14 @@ func libraryVersion() ck.Version {
 	return ck.Version{Major: byte(min(major, 255)), Minor: byte(min(minor, 255))}
 }
 
-// enter refuses calls after Finalize.
+// enter refuses calls after Finalize, and writes the entry line of
+// trace_inout.
 func (l *Library) enter(fn string) error {
 	if l.closed.Load() {
 		return errNotInitialized(fn)
+	}
+	if l.log != nil && l.log.inout {
+		l.log.at(sevDebug, fn).Msg("enter")
 	}
 	return nil
 }
