@@ -22,6 +22,7 @@ type (
 	ckMechInfo  = C.CK_MECHANISM_INFO
 	ckSessInfo  = C.CK_SESSION_INFO
 	ckVersion   = C.CK_VERSION
+	ckRV        = C.CK_RV
 
 	ckRSAPSSParams        = C.CK_RSA_PKCS_PSS_PARAMS
 	ckRSAOAEPParams       = C.CK_RSA_PKCS_OAEP_PARAMS
