@@ -37,6 +37,9 @@ type epoch struct {
 	loggedIn bool        // guarded by loginMu: the application is logged in to the token
 	user     ck.UserType // guarded by loginMu
 
+	fuseMu sync.Mutex
+	noFuse map[fuseKey]bool // guarded by fuseMu
+
 	mechMu   sync.Mutex
 	mechs    []ck.MechanismType                   // guarded by mechMu; nil until fetched
 	mechInfo map[ck.MechanismType]mechanismAnswer // guarded by mechMu

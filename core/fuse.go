@@ -62,12 +62,14 @@ func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
 	// session lost with its worker is reported by C_xxxInit.
 	fused := e.caps.Has(transport.CapFused) && e.liveClient() != nil
 	if op.kind == opDigest {
-		return fused && digestMechanisms[op.mech.Type] && e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
+		return fused && digestMechanisms[op.mech.Type] && op.mech.Param == nil && !e.fusingRefused(op) &&
+			e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
 	}
 	types, ok := keyTypesOf[op.mech.Type]
 	if !ok {
 		return false, nil
 	}
+	fused = fused && paramChecked(op.mech) && !e.fusingRefused(op)
 	attrs := l.keyAttributes(fn, s, op.key)
 	if attrs == nil {
 		return false, nil
@@ -144,3 +146,54 @@ func (l *Library) keyAttributes(fn string, s *session, o *object) *keyAttrs {
 	o.attrs.Store(a)
 	return a
 }
+
+// paramChecked reports whether core can tell that a mechanism's parameter
+// is one every token takes at init: none at all, or the common shapes of
+// IVs, GCM and CTR. Parameters whose acceptance depends on the token
+// (OAEP and PSS hashes: SoftHSM takes OAEP with SHA-1 only; CCM lengths;
+// EdDSA contexts; MAC output lengths) are left to a plain init, which is
+// where the specification puts their errors.
+func paramChecked(m ck.Mechanism) bool {
+	switch p := m.Param.(type) {
+	case nil:
+		return true
+	case ck.IVParam:
+		return len(p) == 16 // AES block: the only IV mechanisms core fuses are AES's
+	case ck.GCMParams:
+		return len(p.IV) >= 1 && (p.IVBits == 0 || p.IVBits == ck.ULONG(8*len(p.IV))) &&
+			p.TagBits >= 32 && p.TagBits <= 128 && p.TagBits%8 == 0
+	case ck.CTRParams:
+		return p.CounterBits >= 1 && p.CounterBits <= 128
+	}
+	return false
+}
+
+// fuseKey names a mechanism used with a key, for fusingRefused.
+type fuseKey struct {
+	mech ck.MechanismType
+	key  *object
+}
+
+// refuseFusing records that a fused message failed at its init stage
+// for this mechanism and key although core's checks passed: the next
+// inits of the pair go to the server alone, so the error that had to be
+// reported by the single-part call once is reported by C_xxxInit after.
+func (e *epoch) refuseFusing(op *operation) {
+	e.fuseMu.Lock()
+	defer e.fuseMu.Unlock()
+	if e.noFuse == nil {
+		e.noFuse = make(map[fuseKey]bool)
+	}
+	if len(e.noFuse) < maxRefusedFusions {
+		e.noFuse[fuseKey{op.mech.Type, op.key}] = true
+	}
+}
+
+func (e *epoch) fusingRefused(op *operation) bool {
+	e.fuseMu.Lock()
+	defer e.fuseMu.Unlock()
+	return e.noFuse[fuseKey{op.mech.Type, op.key}]
+}
+
+// maxRefusedFusions bounds what refuseFusing remembers.
+const maxRefusedFusions = 4096
