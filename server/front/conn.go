@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/cloudp11/cloudp11/server/worker"
 	"github.com/cloudp11/cloudp11/transport"
 )
 
@@ -96,10 +97,9 @@ func (s *Server) serveConn(raw net.Conn) {
 	}
 }
 
-// serverCapabilities are what hsmd serves: the worker's fused messages and
-// the front's audit log. Retried object-creating requests are not
-// remembered (no CapRetryMemory): clients do not resend them.
-const serverCapabilities = transport.CapFused | transport.CapAuditLog
+// serverCapabilities are what hsmd serves: the worker's (fused messages,
+// retry memory) and the front's audit log.
+const serverCapabilities = worker.Capabilities | transport.CapAuditLog
 
 // logHandshakeFailure logs why a handshake ended, at a level that fits:
 // a refused credential is worth a warning, a client that went away is not,

@@ -23,7 +23,7 @@ func TestLoginRoutesInstancesToTheirWorkers(t *testing.T) {
 	assert.False(t, first.Session().Login.Resumed, "a new instance has no sessions")
 	assert.Equal(t, "tok-a", first.Session().Login.Partition)
 	assert.EqualValues(t, 60, first.Session().Login.Lease)
-	assert.True(t, first.Session().Server.Capabilities.Has(transport.CapAuditLog))
+	assert.True(t, first.Session().Server.Capabilities.Has(transport.CapAuditLog|transport.CapFused))
 	assert.Equal(t, uint64(1), openSession(t, first))
 
 	// A second connection of the same instance reaches the same worker,

@@ -72,7 +72,7 @@ func newE2E(t *testing.T, opts testenv.HsmdOptions) *e2e {
 
 func (e *e2e) hello(instance [16]byte) transport.Hello {
 	return transport.Hello{ClientID: "e2e-client", InstanceID: instance, SoftwareVersion: "front e2e",
-		Capabilities: transport.CapFused | transport.CapAuditLog}
+		Capabilities: transport.CapFused | transport.CapRetryMemory | transport.CapAuditLog}
 }
 
 func (e *e2e) fetch(user, setup, pin string) (*transport.FetchSecretResponse, error) {
@@ -188,6 +188,7 @@ func TestServeFetchSecretThenLogin(t *testing.T) {
 	assert.False(t, login.Resumed)
 	assert.EqualValues(t, 60, login.Lease)
 	assert.Equal(t, "hsmd "+testenv.HsmdVersion, c.Session().Server.ServerVersion)
+	assert.Equal(t, transport.CapFused|transport.CapRetryMemory|transport.CapAuditLog, c.Session().Server.Capabilities)
 
 	info := call[*transport.TokenInfoResponse](t, c, &transport.GetTokenInfoRequest{})
 	require.Equal(t, ck.CKR_OK, info.RV)
