@@ -170,6 +170,7 @@ func TestCABI(t *testing.T) {
 		"ok before C_Initialize: 88 functions",
 		"ok zero arguments: NULL pointers are CKR_ARGUMENTS_BAD, nothing crashes",
 		"ok C_Initialize from 16 threads at once: one succeeds, the others are told",
+		"ok C_Initialize and C_Finalize 30 times while 8 threads call",
 		"ok forked child: 88 functions",
 		"ok fork before C_Initialize: the child is answered at once, without Go",
 		"ok fork after C_Initialize: the child is answered at once, without Go",

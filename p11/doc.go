@@ -64,13 +64,16 @@
 // # Concurrency
 //
 // Every function may be called from any number of threads at once. The
-// state is guarded by one sync.RWMutex (state.go): calls hold it for
-// reading for their whole length, C_Initialize and C_Finalize for writing,
-// so C_Finalize waits for the calls in flight and two concurrent
-// C_Initialize calls are serialised (the second answers
-// CKR_CRYPTOKI_ALREADY_INITIALIZED). Lock order: that mutex, then core's.
-// No C pointer is kept past the call that passed it; inputs are copied into
-// Go memory, outputs written with copy before the call returns.
+// state (state.go) is an atomic pointer to the core.Library: calls load it
+// without a lock. C_Initialize and C_Finalize are serialised by one mutex,
+// so two concurrent C_Initialize calls are taken in turn (the second
+// answers CKR_CRYPTOKI_ALREADY_INITIALIZED). C_Finalize does not wait for
+// the calls in flight: core cancels them (they fail) and answers any later
+// call on the old library with CKR_CRYPTOKI_NOT_INITIALIZED, so an
+// application shutting down never hangs on a dead network. Lock order: that
+// mutex, then core's. No C pointer is kept past the call that passed it;
+// inputs are copied into Go memory, outputs written with copy before the
+// call returns.
 //
 // # Limits
 //

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cloudp11/cloudp11/core"
 	"github.com/cloudp11/cloudp11/transport/ck"
@@ -12,14 +13,19 @@ import (
 // moduleState is what C_Initialize creates and C_Finalize drops. Its zero
 // value is "not initialised"; nothing sets it at load time.
 //
-// Lock order: mu, then whatever core locks. A call holds mu for reading for
-// its whole length, so C_Finalize (which holds it for writing) waits for the
-// calls in flight to return instead of pulling the library from under them;
-// two C_Initialize calls at once are serialised and the second answers
-// CKR_CRYPTOKI_ALREADY_INITIALIZED.
+// mu serialises C_Initialize and C_Finalize: two C_Initialize calls at once
+// are taken in turn and the second answers CKR_CRYPTOKI_ALREADY_INITIALIZED;
+// a C_Initialize waits for a C_Finalize in progress to finish. Every other
+// call only loads lib, without a lock, and does not hold it: C_Finalize
+// does not wait for calls in flight (an application shutting down must not
+// hang on a dead network for a call timeout). core.Library is made for
+// that: Finalize cancels the calls in flight, which fail, and any later
+// call on the old library answers CKR_CRYPTOKI_NOT_INITIALIZED.
+//
+// Lock order: mu, then core's locks.
 type moduleState struct {
-	mu  sync.RWMutex
-	lib *core.Library
+	mu  sync.Mutex
+	lib atomic.Pointer[core.Library]
 }
 
 // module is the module's one state: PKCS#11 has one per process.
@@ -33,31 +39,32 @@ func notInitialized() error {
 func (m *moduleState) initialize() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.lib != nil {
+	if m.lib.Load() != nil {
 		return ck.CKR_CRYPTOKI_ALREADY_INITIALIZED.Err("C_Initialize")
 	}
 	lib, err := core.Initialize(core.InitOptions{ProcessName: processName()})
 	if err != nil {
 		return err
 	}
-	m.lib = lib
+	m.lib.Store(lib)
 	return nil
 }
 
 // finalize is C_Finalize: checkArgs runs once the module is known to be
-// initialised. The state is dropped even when core reports an error, so that
-// the application can initialise again.
+// initialised. The state is dropped before core finalises, so that no new
+// call reaches the library being closed, and even when core reports an
+// error, so that the application can initialise again.
 func (m *moduleState) finalize(checkArgs func() error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.lib == nil {
+	lib := m.lib.Load()
+	if lib == nil {
 		return notInitialized()
 	}
 	if err := checkArgs(); err != nil {
 		return err
 	}
-	lib := m.lib
-	m.lib = nil
+	m.lib.Store(nil)
 	return lib.Finalize()
 }
 
@@ -65,12 +72,11 @@ func (m *moduleState) finalize(checkArgs func() error) error {
 // Argument checks happen inside fn, so that an uninitialised module says so
 // whatever the arguments.
 func (m *moduleState) call(fn func(*core.Library) error) error {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.lib == nil {
+	lib := m.lib.Load()
+	if lib == nil {
 		return notInitialized()
 	}
-	return fn(m.lib)
+	return fn(lib)
 }
 
 // processName is the base name of the program, for core's log lines. In a

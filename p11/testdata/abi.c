@@ -348,6 +348,50 @@ static void check_concurrent_initialize(void)
 	CHECK_RV("C_Finalize", p11->C_Finalize(NULL_PTR), CKR_OK);
 }
 
+/* C_Finalize and C_Initialize while other threads are calling: every call answers CKR_OK or
+ * CKR_CRYPTOKI_NOT_INITIALIZED, nothing crashes or hangs. */
+static int stop_callers;
+
+static void *caller_thread(void *arg)
+{
+	long *wrong = arg;
+
+	while (!__atomic_load_n(&stop_callers, __ATOMIC_SEQ_CST)) {
+		CK_SLOT_ID slot;
+		CK_ULONG count = 1;
+		CK_INFO info;
+		CK_RV rv = p11->C_GetSlotList(CK_FALSE, &slot, &count);
+		*wrong += rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED;
+		rv = p11->C_GetInfo(&info);
+		*wrong += rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	return NULL;
+}
+
+static void check_finalize_during_calls(void)
+{
+	pthread_t threads[8];
+	long wrong[8] = {0};
+	int i, cycles = 0, bad_cycles = 0;
+
+	alarm(60);
+	__atomic_store_n(&stop_callers, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 8; i++)
+		pthread_create(&threads[i], NULL, caller_thread, &wrong[i]);
+	for (cycles = 0; cycles < 30; cycles++) {
+		bad_cycles += p11->C_Initialize(NULL_PTR) != CKR_OK;
+		bad_cycles += p11->C_Finalize(NULL_PTR) != CKR_OK;
+	}
+	__atomic_store_n(&stop_callers, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 8; i++) {
+		pthread_join(threads[i], NULL);
+		bad_cycles += wrong[i] != 0;
+	}
+	alarm(0);
+	CHECK("C_Initialize and C_Finalize 30 times while 8 threads call", bad_cycles == 0,
+		"%d wrong answers", bad_cycles);
+}
+
 /* The child must answer at once without entering Go; alarm(1) kills it if anything hangs, and
  * the parent sees the signal. Exit status: the number of wrong answers. */
 static int child_checks(void)
@@ -433,6 +477,7 @@ int main(int argc, char **argv)
 	check_all_not_initialized("after C_Finalize", CKR_CRYPTOKI_NOT_INITIALIZED);
 	check_initialize_loop();
 	check_concurrent_initialize();
+	check_finalize_during_calls();
 	check_fork(0);
 	check_fork(1);
 	check_dlclose();
