@@ -12,6 +12,8 @@ import (
 
 // Message digesting (v2.40 5.10).
 
+// C_DigestInit (v2.40 5.10).
+//
 //export goDigestInit
 func goDigestInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR) (rv C.CK_RV) {
 	const op = "C_DigestInit"
@@ -25,6 +27,8 @@ func goDigestInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR) (
 	}))
 }
 
+// C_Digest (v2.40 5.10).
+//
 //export goDigest
 func goDigest(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pDigest C.CK_BYTE_PTR, pulDigestLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_Digest"
@@ -32,6 +36,8 @@ func goDigest(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_
 	return transform(op, ck.CKR_DATA_LEN_RANGE, hSession, pData, ulDataLen, pDigest, pulDigestLen, (*core.Library).Digest)
 }
 
+// C_DigestUpdate (v2.40 5.10).
+//
 //export goDigestUpdate
 func goDigestUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_DigestUpdate"
@@ -39,6 +45,8 @@ func goDigestUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen
 	return consume(op, ck.CKR_DATA_LEN_RANGE, hSession, pPart, ulPartLen, (*core.Library).DigestUpdate)
 }
 
+// C_DigestKey (v2.40 5.10).
+//
 //export goDigestKey
 func goDigestKey(hSession C.CK_SESSION_HANDLE, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
 	defer recoverPanic("C_DigestKey", &rv)
@@ -47,6 +55,8 @@ func goDigestKey(hSession C.CK_SESSION_HANDLE, hKey C.CK_OBJECT_HANDLE) (rv C.CK
 	}))
 }
 
+// C_DigestFinal (v2.40 5.10).
+//
 //export goDigestFinal
 func goDigestFinal(hSession C.CK_SESSION_HANDLE, pDigest C.CK_BYTE_PTR, pulDigestLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_DigestFinal"

@@ -12,6 +12,8 @@ import (
 
 // Key management (v2.40 5.14).
 
+// C_GenerateKey (v2.40 5.14).
+//
 //export goGenerateKey
 func goGenerateKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, pTemplate C.CK_ATTRIBUTE_PTR, ulCount C.CK_ULONG, phKey C.CK_OBJECT_HANDLE_PTR) (rv C.CK_RV) {
 	const op = "C_GenerateKey"
@@ -37,6 +39,8 @@ func goGenerateKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, 
 	}))
 }
 
+// C_GenerateKeyPair (v2.40 5.14).
+//
 //export goGenerateKeyPair
 func goGenerateKeyPair(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, pPublicKeyTemplate C.CK_ATTRIBUTE_PTR, ulPublicKeyAttributeCount C.CK_ULONG, pPrivateKeyTemplate C.CK_ATTRIBUTE_PTR, ulPrivateKeyAttributeCount C.CK_ULONG, phPublicKey, phPrivateKey C.CK_OBJECT_HANDLE_PTR) (rv C.CK_RV) {
 	const op = "C_GenerateKeyPair"
@@ -85,6 +89,8 @@ func goWrapKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hWra
 	}))
 }
 
+// C_UnwrapKey (v2.40 5.14).
+//
 //export goUnwrapKey
 func goUnwrapKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hUnwrappingKey C.CK_OBJECT_HANDLE, pWrappedKey C.CK_BYTE_PTR, ulWrappedKeyLen C.CK_ULONG, pTemplate C.CK_ATTRIBUTE_PTR, ulAttributeCount C.CK_ULONG, phKey C.CK_OBJECT_HANDLE_PTR) (rv C.CK_RV) {
 	const op = "C_UnwrapKey"
@@ -114,6 +120,8 @@ func goUnwrapKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hU
 	}))
 }
 
+// C_DeriveKey (v2.40 5.14).
+//
 //export goDeriveKey
 func goDeriveKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hBaseKey C.CK_OBJECT_HANDLE, pTemplate C.CK_ATTRIBUTE_PTR, ulAttributeCount C.CK_ULONG, phKey C.CK_OBJECT_HANDLE_PTR) (rv C.CK_RV) {
 	const op = "C_DeriveKey"

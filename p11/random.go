@@ -14,6 +14,8 @@ import (
 
 // Random number generation (v2.40 5.15).
 
+// C_SeedRandom (v2.40 5.15).
+//
 //export goSeedRandom
 func goSeedRandom(hSession C.CK_SESSION_HANDLE, pSeed C.CK_BYTE_PTR, ulSeedLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_SeedRandom"

@@ -12,6 +12,8 @@ import (
 
 // Signing and MACing (v2.40 5.11) and verification (v2.40 5.12).
 
+// C_SignInit (v2.40 5.11).
+//
 //export goSignInit
 func goSignInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
 	const op = "C_SignInit"
@@ -19,6 +21,8 @@ func goSignInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKe
 	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).SignInit)
 }
 
+// C_Sign (v2.40 5.11).
+//
 //export goSign
 func goSign(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_Sign"
@@ -26,6 +30,8 @@ func goSign(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_UL
 	return transform(op, ck.CKR_DATA_LEN_RANGE, hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*core.Library).Sign)
 }
 
+// C_SignUpdate (v2.40 5.11).
+//
 //export goSignUpdate
 func goSignUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_SignUpdate"
@@ -33,6 +39,8 @@ func goSignUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C
 	return consume(op, ck.CKR_DATA_LEN_RANGE, hSession, pPart, ulPartLen, (*core.Library).SignUpdate)
 }
 
+// C_SignFinal (v2.40 5.11).
+//
 //export goSignFinal
 func goSignFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_SignFinal"
@@ -40,6 +48,8 @@ func goSignFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, pulSign
 	return final(op, hSession, pSignature, pulSignatureLen, (*core.Library).SignFinal)
 }
 
+// C_SignRecoverInit (v2.40 5.11).
+//
 //export goSignRecoverInit
 func goSignRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
 	const op = "C_SignRecoverInit"
@@ -47,6 +57,8 @@ func goSignRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_P
 	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).SignRecoverInit)
 }
 
+// C_SignRecover (v2.40 5.11).
+//
 //export goSignRecover
 func goSignRecover(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, pulSignatureLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_SignRecover"
@@ -54,6 +66,8 @@ func goSignRecover(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen 
 	return transform(op, ck.CKR_DATA_LEN_RANGE, hSession, pData, ulDataLen, pSignature, pulSignatureLen, (*core.Library).SignRecover)
 }
 
+// C_VerifyInit (v2.40 5.12).
+//
 //export goVerifyInit
 func goVerifyInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
 	const op = "C_VerifyInit"
@@ -61,6 +75,8 @@ func goVerifyInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, h
 	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).VerifyInit)
 }
 
+// C_Verify (v2.40 5.12).
+//
 //export goVerify
 func goVerify(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_Verify"
@@ -78,6 +94,8 @@ func goVerify(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_
 	}))
 }
 
+// C_VerifyUpdate (v2.40 5.12).
+//
 //export goVerifyUpdate
 func goVerifyUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_VerifyUpdate"
@@ -85,6 +103,8 @@ func goVerifyUpdate(hSession C.CK_SESSION_HANDLE, pPart C.CK_BYTE_PTR, ulPartLen
 	return consume(op, ck.CKR_DATA_LEN_RANGE, hSession, pPart, ulPartLen, (*core.Library).VerifyUpdate)
 }
 
+// C_VerifyFinal (v2.40 5.12).
+//
 //export goVerifyFinal
 func goVerifyFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_VerifyFinal"
@@ -92,6 +112,8 @@ func goVerifyFinal(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, ulSig
 	return consume(op, ck.CKR_SIGNATURE_LEN_RANGE, hSession, pSignature, ulSignatureLen, (*core.Library).VerifyFinal)
 }
 
+// C_VerifyRecoverInit (v2.40 5.12).
+//
 //export goVerifyRecoverInit
 func goVerifyRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hKey C.CK_OBJECT_HANDLE) (rv C.CK_RV) {
 	const op = "C_VerifyRecoverInit"
@@ -99,6 +121,8 @@ func goVerifyRecoverInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM
 	return initOperation(op, hSession, pMechanism, hKey, (*core.Library).VerifyRecoverInit)
 }
 
+// C_VerifyRecover (v2.40 5.12).
+//
 //export goVerifyRecover
 func goVerifyRecover(hSession C.CK_SESSION_HANDLE, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG, pData C.CK_BYTE_PTR, pulDataLen C.CK_ULONG_PTR) (rv C.CK_RV) {
 	const op = "C_VerifyRecover"

@@ -47,6 +47,7 @@ static CK_FUNCTION_LIST_3_0_PTR p11v3;
  * the x86-64 and AArch64 calling conventions pass the same way, in integer registers, and a
  * callee ignores registers it has no parameter for. So each entry of the function list can be
  * called as a function of nine CK_ULONGs, all zero: NULL for pointers, 0 for handles and lengths.
+ * (The cast goes through void (*)(void), which tells the compiler the conversion is meant.)
  */
 typedef CK_RV (*zero_call)(CK_ULONG, CK_ULONG, CK_ULONG, CK_ULONG, CK_ULONG, CK_ULONG, CK_ULONG,
 	CK_ULONG, CK_ULONG);
