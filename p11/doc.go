@@ -83,8 +83,9 @@
 //     the wire protocol: longer data is the function's _LEN_RANGE code
 //     (CKR_DATA_LEN_RANGE...), a longer template CKR_ARGUMENTS_BAD.
 //     C_GenerateRandom gives at most 16 MiB per call.
-//   - A template or C_GetAttributeValue query holds at most 1024 attributes
-//     (ck.MaxTemplateLen), nested templates one level deep.
+//   - A template holds at most 1024 attributes (ck.MaxTemplateLen), nested
+//     templates one level deep; a C_GetAttributeValue at most 65536 (core
+//     asks 1024 per round trip).
 //   - Only the mechanism parameters of ck.ParamKind cross the wire; any
 //     other parameter is CKR_MECHANISM_PARAM_INVALID here. CK_GCM_PARAMS is
 //     accepted in the v2.40 header's layout (with ulIvBits) and in the

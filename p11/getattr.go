@@ -16,6 +16,11 @@ import (
 // round trip: attributeQueries reads what the caller asks, writeAttributes
 // writes the answers into the caller's template.
 
+// maxQueryAttributes bounds one C_GetAttributeValue. Core asks the server
+// ck.MaxTemplateLen attributes per round trip, so more are allowed here;
+// the bound only keeps a wrong ulCount from walking gigabytes of memory.
+const maxQueryAttributes = 64 * ck.MaxTemplateLen
+
 // attributeQueries reads the caller's template: for each attribute its type,
 // and whether it asks for the length only (pValue NULL). A template
 // attribute with a buffer asks for the whole nested template, whose
@@ -27,8 +32,8 @@ func attributeQueries(op string, p *C.CK_ATTRIBUTE, n C.CK_ULONG) ([]C.CK_ATTRIB
 	if p == nil {
 		return nil, nil, argumentsBad(op, "template is NULL with %d attributes", uint64(n))
 	}
-	if uint64(n) > ck.MaxTemplateLen {
-		return nil, nil, argumentsBad(op, "template of %d attributes, at most %d", uint64(n), ck.MaxTemplateLen)
+	if uint64(n) > maxQueryAttributes {
+		return nil, nil, argumentsBad(op, "template of %d attributes, at most %d", uint64(n), maxQueryAttributes)
 	}
 	tmpl := unsafe.Slice(p, int(n))
 	queries := make([]transport.AttributeQuery, len(tmpl))
