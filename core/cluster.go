@@ -201,6 +201,17 @@ func (c *cluster) unbind(e *epoch, why error) {
 	e.kill(why)
 }
 
+// unbindCurrent ends the current binding, if any.
+func (c *cluster) unbindCurrent(why error) {
+	c.mu.Lock()
+	e := c.cur
+	c.cur = nil
+	c.mu.Unlock()
+	if e != nil {
+		e.kill(why)
+	}
+}
+
 // closeAll ends the binding at C_Finalize: the sessions on the server are
 // closed (best effort, within the member's call timeout) so the worker does
 // not keep them for its lease, then the connections.

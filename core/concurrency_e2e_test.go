@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +104,38 @@ func TestE2EConcurrentSessions(t *testing.T) {
 	ti, err := l.TokenInfo(0)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, ti.SessionCount)
+}
+
+// TestE2EFinalizeWhileCallsRun finalizes under 16 busy goroutines: every
+// call returns a CK_RV, none after Finalize reaches the server, and every
+// connection is closed.
+func TestE2EFinalizeWhileCallsRun(t *testing.T) {
+	c := newE2ECluster(t, 1, testenv.HsmdOptions{})
+	p := newProxy(t, c.members[0].Addr)
+	l := c.open(c.config([]memberSpec{{port: p.port()}}, cfgOptions{connections: 2}))
+	h := rwSession(t, l)
+	var wg sync.WaitGroup
+	started := make(chan struct{}, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started <- struct{}{}
+			for {
+				_, err := l.GenerateRandom(h, 64)
+				if rv(err) == ck.CKR_CRYPTOKI_NOT_INITIALIZED {
+					return
+				}
+			}
+		}()
+	}
+	for range 16 {
+		<-started
+	}
+	require.NoError(t, l.Finalize())
+	wg.Wait()
+	require.Eventually(t, func() bool { return p.count() == 0 }, 30*time.Second, time.Millisecond,
+		"the connections are closed")
+	_, err := l.OpenSession(0, ck.CKF_SERIAL_SESSION)
+	assert.Equal(t, ck.CKR_CRYPTOKI_NOT_INITIALIZED, rv(err))
 }

@@ -275,17 +275,24 @@ type proxy struct {
 	ln      net.Listener
 	target  string
 	mu      sync.Mutex
-	conns   []net.Conn
-	stalled bool
-	held    atomic.Int64 // bytes from clients held back while stalled
+	pairs   map[*proxyPair]bool // open client/server pairs; guarded by mu
+	stalled bool                // guarded by mu
+	held    atomic.Int64        // bytes from clients held back while stalled
 	wg      sync.WaitGroup
+}
+
+type proxyPair struct{ client, server net.Conn }
+
+func (p *proxyPair) close() {
+	p.client.Close()
+	p.server.Close()
 }
 
 func newProxy(t *testing.T, target string) *proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	p := &proxy{ln: ln, target: target}
+	p := &proxy{ln: ln, target: target, pairs: map[*proxyPair]bool{}}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
@@ -310,19 +317,32 @@ func (p *proxy) accept() {
 			c.Close()
 			continue
 		}
+		pair := &proxyPair{client: c, server: s}
 		p.mu.Lock()
-		p.conns = append(p.conns, c, s)
+		p.pairs[pair] = true
 		p.mu.Unlock()
-		p.wg.Add(2)
-		go p.pipe(s, c, true)
-		go p.pipe(c, s, false)
+		var both sync.WaitGroup
+		both.Add(2)
+		p.wg.Add(3)
+		go p.pipe(pair, s, c, true, &both)
+		go p.pipe(pair, c, s, false, &both)
+		go func() {
+			defer p.wg.Done()
+			both.Wait()
+			p.mu.Lock()
+			delete(p.pairs, pair)
+			p.mu.Unlock()
+		}()
 	}
 }
 
 // pipe copies src to dst; bytes from the client are swallowed while the
-// proxy is stalled, so a request is in flight and never answered.
-func (p *proxy) pipe(dst, src net.Conn, fromClient bool) {
+// proxy is stalled, so a request is in flight and never answered. When
+// either side ends, the pair is closed.
+func (p *proxy) pipe(pair *proxyPair, dst, src net.Conn, fromClient bool, both *sync.WaitGroup) {
 	defer p.wg.Done()
+	defer both.Done()
+	defer pair.close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
@@ -337,7 +357,6 @@ func (p *proxy) pipe(dst, src net.Conn, fromClient bool) {
 			}
 		}
 		if err != nil {
-			dst.Close()
 			return
 		}
 	}
@@ -352,12 +371,14 @@ func (p *proxy) stall() {
 // cut closes every connection and ends the stall.
 func (p *proxy) cut() {
 	p.mu.Lock()
-	conns := p.conns
-	p.conns = nil
+	var pairs []*proxyPair
+	for pair := range p.pairs {
+		pairs = append(pairs, pair)
+	}
 	p.stalled = false
 	p.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
+	for _, pair := range pairs {
+		pair.close()
 	}
 }
 
@@ -365,7 +386,7 @@ func (p *proxy) cut() {
 func (p *proxy) count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.conns) / 2
+	return len(p.pairs)
 }
 
 func readFile(t testing.TB, path string) string {

@@ -298,7 +298,16 @@ func (l *Library) Finalize() error {
 		}()
 	}
 	wg.Wait()
+	// Calls that entered before C_Finalize may still be binding a member:
+	// with the context cancelled they cannot connect any more; wait for
+	// each cluster's bind to finish and drop whatever it bound.
 	l.cancel()
+	for _, id := range l.slotIDs {
+		c := l.slots[id].cluster
+		_ = c.acquire(context.Background())
+		c.unbindCurrent(errFinalized)
+		c.release()
+	}
 	l.background.Wait()
 	l.log.at(sevNotice, "C_Finalize").Msg("rv: 0x0")
 	l.log.close()

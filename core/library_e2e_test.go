@@ -293,6 +293,17 @@ func TestE2EFindObjectsAndHandles(t *testing.T) {
 	assert.EqualValues(t, 4, res[2].Attribute.Len)
 	assert.Equal(t, ck.CKR_ATTRIBUTE_TYPE_INVALID, res[3].Status)
 
+	many := make([]transport.AttributeQuery, 2500)
+	for i := range many {
+		many[i] = transport.AttributeQuery{Type: ck.CKA_LABEL}
+	}
+	many[2100].Type = ck.CKA_VALUE
+	res, err = l.GetAttributeValue(h, priv, many)
+	assert.Equal(t, ck.CKR_ATTRIBUTE_SENSITIVE, rv(err), "more than one message's worth of queries")
+	require.Len(t, res, 2500)
+	assert.Equal(t, "kept", string(res[2499].Attribute.Value))
+	assert.Equal(t, ck.CKR_ATTRIBUTE_SENSITIVE, res[2100].Status)
+
 	require.NoError(t, l.SetAttributeValue(h, priv, []ck.Attribute{ck.StringAttr(ck.CKA_LABEL, "renamed")}))
 	assert.Len(t, find(h, 10, ck.StringAttr(ck.CKA_LABEL, "renamed")), 1)
 	require.NoError(t, l.DestroyObject(h, priv))

@@ -136,13 +136,14 @@ func (l *Library) ObjectSize(h ck.SessionHandle, o ck.ObjectHandle) (size uint64
 	return size, err
 }
 
-// GetAttributeValue is C_GetAttributeValue (§5.7) in one round trip. The
+// GetAttributeValue is C_GetAttributeValue (§5.7) in one round trip (one
+// per 1024 attributes, the protocol's limit, for longer templates). The
 // results answer the queries index by index in wire form; the boundary
 // converts them to host layout, checks them against the caller's buffers
 // and works out the overall CK_RV by the specification's precedence. When
 // the server answered per attribute (CKR_ATTRIBUTE_SENSITIVE,
-// CKR_ATTRIBUTE_TYPE_INVALID...), the results come with the server's CK_RV
-// as the error; on other errors the results are nil.
+// CKR_ATTRIBUTE_TYPE_INVALID), the results come with that CK_RV as the
+// error; on other errors the results are nil.
 func (l *Library) GetAttributeValue(h ck.SessionHandle, o ck.ObjectHandle, q []transport.AttributeQuery) (results []transport.AttributeResult, err error) {
 	const fn = "C_GetAttributeValue"
 	err = l.withSession(fn, h, func(s *session) error {
@@ -150,26 +151,45 @@ func (l *Library) GetAttributeValue(h ck.SessionHandle, o ck.ObjectHandle, q []t
 		if err != nil {
 			return err
 		}
-		if len(q) > ck.MaxTemplateLen {
-			return errf(ck.CKR_ARGUMENTS_BAD, fn, "%d attributes asked at once; at most %d", len(q), ck.MaxTemplateLen)
+		var perAttribute error
+		results = make([]transport.AttributeResult, 0, len(q))
+		for start := 0; ; start += ck.MaxTemplateLen {
+			end := min(start+ck.MaxTemplateLen, len(q))
+			got, err := l.getAttributes(fn, s, obj, q[start:end])
+			if got == nil {
+				results = nil
+				return err
+			}
+			if err != nil && perAttribute == nil {
+				perAttribute = err
+			}
+			results = append(results, got...)
+			if end == len(q) {
+				break
+			}
 		}
-		ctx, cancel := s.epoch.callContext()
-		defer cancel()
-		resp, err := invoke[*transport.GetAttributeValueResponse](ctx, s.epoch, fn,
-			&transport.GetAttributeValueRequest{Session: s.remote, Object: obj.remote, Queries: q})
-		if resp == nil {
-			return err
-		}
-		if len(resp.Results) != len(q) {
-			return errf(ck.CKR_DEVICE_ERROR, fn, "the server answered %d attributes for %d queries", len(resp.Results), len(q))
-		}
-		switch resp.RV {
-		case ck.CKR_OK, ck.CKR_ATTRIBUTE_SENSITIVE, ck.CKR_ATTRIBUTE_TYPE_INVALID, ck.CKR_BUFFER_TOO_SMALL:
-			results = resp.Results
-		}
-		return err
+		return perAttribute
 	})
 	return results, err
+}
+
+// getAttributes asks for at most ck.MaxTemplateLen attributes.
+func (l *Library) getAttributes(fn string, s *session, obj *object, q []transport.AttributeQuery) ([]transport.AttributeResult, error) {
+	ctx, cancel := s.epoch.callContext()
+	defer cancel()
+	resp, err := invoke[*transport.GetAttributeValueResponse](ctx, s.epoch, fn,
+		&transport.GetAttributeValueRequest{Session: s.remote, Object: obj.remote, Queries: q})
+	if resp == nil {
+		return nil, err
+	}
+	if len(resp.Results) != len(q) {
+		return nil, errf(ck.CKR_DEVICE_ERROR, fn, "the server answered %d attributes for %d queries", len(resp.Results), len(q))
+	}
+	switch resp.RV {
+	case ck.CKR_OK, ck.CKR_ATTRIBUTE_SENSITIVE, ck.CKR_ATTRIBUTE_TYPE_INVALID:
+		return resp.Results, err
+	}
+	return nil, err
 }
 
 // SetAttributeValue is C_SetAttributeValue (§5.7). What core knows of the
