@@ -76,7 +76,7 @@ func (c *cluster) current() *epoch {
 
 // epoch returns the slot's live epoch, binding a member when there is none.
 // Errors are *UnavailableError (no member answered) or the context's.
-func (c *cluster) epoch(ctx context.Context) (*epoch, error) {
+func (c *cluster) epoch(ctx context.Context, fn string) (*epoch, error) {
 	if e := c.current(); e != nil {
 		return e, nil
 	}
@@ -87,16 +87,16 @@ func (c *cluster) epoch(ctx context.Context) (*epoch, error) {
 	if e := c.current(); e != nil {
 		return e, nil // bound while we waited
 	}
-	return c.bind(ctx)
+	return c.bind(ctx, fn)
 }
 
 // bind tries the members in the selector's order, each up to
 // wait_max_tries times wait_delay apart, and binds the first that answers.
 // The caller holds bindSem.
-func (c *cluster) bind(ctx context.Context) (*epoch, error) {
+func (c *cluster) bind(ctx context.Context, fn string) (*epoch, error) {
 	unavailable := &UnavailableError{Slot: c.slot}
 	for i := range c.sel.order() {
-		client, err := c.connectMember(ctx, i, c.waitTries)
+		client, err := c.connectMember(ctx, fn, i, c.waitTries)
 		if err != nil {
 			unavailable.Tried = append(unavailable.Tried, err)
 			if ctx.Err() != nil {
@@ -111,34 +111,36 @@ func (c *cluster) bind(ctx context.Context) (*epoch, error) {
 			// earlier binding (we failed over and came back within its
 			// lease). The library gave them up when that binding ended;
 			// close them so they do not hold the partition's resources.
-			c.closeOrphans(ctx, e, client)
+			c.closeOrphans(ctx, fn, e, client)
 		}
 		e.fill()
 		return e, nil
 	}
-	c.log.at(sevError, "").Uint64("slot", uint64(c.slot)).Err(unavailable).Msg("no cluster member answered")
+	c.log.at(sevError, fn).Uint64("slot", uint64(c.slot)).Err(unavailable).Msg("no cluster member answered")
 	return nil, unavailable
 }
 
 // closeOrphans closes, on a new binding, the sessions the member's worker
 // kept from an earlier binding of this slot.
-func (c *cluster) closeOrphans(ctx context.Context, e *epoch, client *transport.Client) {
+func (c *cluster) closeOrphans(ctx context.Context, fn string, e *epoch, client *transport.Client) {
 	ctx, cancel := context.WithTimeout(ctx, e.member.HSM.CallTimeout)
 	defer cancel()
 	resp, err := transport.Invoke[*transport.StatusResponse](ctx, client, &transport.CloseAllSessionsRequest{})
 	if err == nil {
 		err = resp.RV.Err("C_CloseAllSessions")
 	}
-	ev := c.log.at(sevInfo, "").Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot))
+	ev := c.log.at(sevInfo, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot))
 	if err != nil {
-		ev = c.log.at(sevWarning, "").Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot)).Err(err)
+		ev = c.log.at(sevWarning, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot)).Err(err)
 	}
 	ev.Msg("closed the sessions an earlier binding left on the member")
 }
 
 // connectMember opens one connection to member i, trying up to tries
 // times wait_delay apart while the failure may go away.
-func (c *cluster) connectMember(ctx context.Context, i, tries int) (*transport.Client, error) {
+// fn is the function that needs the connection, for the log ("" for the
+// background).
+func (c *cluster) connectMember(ctx context.Context, fn string, i, tries int) (*transport.Client, error) {
 	m := c.members[i]
 	if c.creds[i].err != nil {
 		return nil, c.creds[i].err
@@ -149,7 +151,7 @@ func (c *cluster) connectMember(ctx context.Context, i, tries int) (*transport.C
 		client, err = c.dialer.Connect(ctx, m, c.creds[i].creds, transport.ModePKCS11)
 		if err == nil {
 			s := client.Session()
-			c.log.at(sevInfo, "").Str("member", m.HSM.Name).Str("addr", m.Addr()).Uint64("slot", uint64(c.slot)).
+			c.log.at(sevInfo, fn).Str("member", m.HSM.Name).Str("addr", m.Addr()).Uint64("slot", uint64(c.slot)).
 				Str("server", s.Server.ServerVersion).Str("partition", s.Login.Partition).Bool("resumed", s.Login.Resumed).
 				Int("try", try).Msg("connected")
 			return client, nil
@@ -158,7 +160,7 @@ func (c *cluster) connectMember(ctx context.Context, i, tries int) (*transport.C
 		if !retriable(err) {
 			sev = sevError
 		}
-		c.log.at(sev, "").Str("member", m.HSM.Name).Str("addr", m.Addr()).Uint64("slot", uint64(c.slot)).
+		c.log.at(sev, fn).Str("member", m.HSM.Name).Str("addr", m.Addr()).Uint64("slot", uint64(c.slot)).
 			Int("try", try).Int("of", tries).Err(err).Msg("cannot connect")
 		if !retriable(err) || try == tries || !sleepCtx(ctx, c.waitDelay) {
 			break

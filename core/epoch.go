@@ -102,7 +102,7 @@ func (e *epoch) dialLocked(i int) {
 	e.dialing[i] = true
 	go func() {
 		defer lib.background.Done()
-		client, err := e.cluster.connectMember(lib.ctx, e.index, 1)
+		client, err := e.cluster.connectMember(lib.ctx, "", e.index, 1)
 		e.mu.Lock()
 		e.dialing[i] = false
 		keep := err == nil && !e.dead.Load() && e.clients[i] == nil
@@ -168,17 +168,17 @@ func (e *epoch) liveClient() *transport.Client {
 // epoch (errNewWorker): the sessions it held are gone. One that fails
 // wait_max_tries times ends it too, and the slot selects another member at
 // its next call.
-func (e *epoch) client(ctx context.Context) (*transport.Client, error) {
+func (e *epoch) client(ctx context.Context, fn string) (*transport.Client, error) {
 	if e.isDead() {
 		return nil, e.goneError()
 	}
 	if c := e.pick(); c != nil {
 		return c, nil
 	}
-	return e.reconnect(ctx)
+	return e.reconnect(ctx, fn)
 }
 
-func (e *epoch) reconnect(ctx context.Context) (*transport.Client, error) {
+func (e *epoch) reconnect(ctx context.Context, fn string) (*transport.Client, error) {
 	cl := e.cluster
 	if err := cl.acquire(ctx); err != nil {
 		return nil, err
@@ -190,20 +190,20 @@ func (e *epoch) reconnect(ctx context.Context) (*transport.Client, error) {
 	if c := e.pick(); c != nil {
 		return c, nil // another call reconnected while we waited
 	}
-	client, err := cl.connectMember(ctx, e.index, cl.waitTries)
+	client, err := cl.connectMember(ctx, fn, e.index, cl.waitTries)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The call's own deadline passed: say so, and leave the
 			// decision about the member to a call with time to make it.
 			return nil, err
 		}
-		cl.log.at(sevError, "").Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).Err(err).
+		cl.log.at(sevError, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).Err(err).
 			Msg("the member does not answer any more; its sessions are lost and the slot will use the next member")
 		cl.unbind(e, err)
 		return nil, e.goneError()
 	}
 	if !client.Session().Login.Resumed && (e.sessionCount() > 0 || cl.lib.objects.countEpoch(e) > 0) {
-		cl.log.at(sevError, "").Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).
+		cl.log.at(sevError, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).
 			Msg("reconnected to a new worker: the sessions and object handles of the slot are gone")
 		cl.unbind(e, errNewWorker)
 		cl.sel.chosen(e.index)
@@ -227,7 +227,7 @@ func (e *epoch) reconnect(ctx context.Context) (*transport.Client, error) {
 		client.Close()
 		return nil, e.goneError()
 	}
-	cl.log.at(sevNotice, "").Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).Msg("reconnected; the sessions are still there")
+	cl.log.at(sevNotice, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(cl.slot)).Msg("reconnected; the sessions are still there")
 	return client, nil
 }
 
@@ -263,7 +263,7 @@ func (e *epoch) kill(why error) {
 func (e *epoch) call(ctx context.Context, fn string, req transport.Request) (transport.Message, error) {
 	log := e.cluster.log
 	for attempt := 0; ; attempt++ {
-		client, err := e.client(ctx)
+		client, err := e.client(ctx, fn)
 		if err != nil {
 			return nil, err
 		}

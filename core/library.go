@@ -85,11 +85,7 @@ func Initialize(opts InitOptions) (*Library, error) {
 		proc = filepath.Base(os.Args[0])
 	}
 	fail := func(err error) (*Library, error) {
-		stderr := opts.Stderr
-		if stderr == nil {
-			stderr = os.Stderr
-		}
-		boot := newBootstrapLogger(stderr, proc)
+		boot := newBootstrapLogger(stderrOf(opts), proc)
 		boot.at(sevError, "C_Initialize").Msgf("rv: 0x%x (%s): %v", uint64(ck.CKR_GENERAL_ERROR), ck.CKR_GENERAL_ERROR, err)
 		boot.close()
 		return nil, &ck.Error{RV: ck.CKR_GENERAL_ERROR, Op: "C_Initialize", Err: err}
@@ -108,9 +104,18 @@ func Initialize(opts InitOptions) (*Library, error) {
 	if err != nil {
 		return fail(err)
 	}
-	log, err := newLogger(cfg.Log, proc, strings.Join(clientIDs(cfg), ","))
+	log, logWarnings, err := newLogger(cfg.Log, proc, strings.Join(clientIDs(cfg), ","))
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", cfg.Path, err))
+	}
+	for _, w := range logWarnings {
+		if log.level >= sevWarning {
+			log.at(sevWarning, "C_Initialize").Msg(w)
+		} else {
+			boot := newBootstrapLogger(stderrOf(opts), proc)
+			boot.at(sevWarning, "C_Initialize").Msg(w)
+			boot.close()
+		}
 	}
 	instance, err := transport.NewInstanceID()
 	if err != nil {
@@ -146,6 +151,13 @@ func Initialize(opts InitOptions) (*Library, error) {
 	}
 	log.at(sevNotice, "C_Initialize").Msg("rv: 0x0")
 	return l, nil
+}
+
+func stderrOf(opts InitOptions) io.Writer {
+	if opts.Stderr != nil {
+		return opts.Stderr
+	}
+	return os.Stderr
 }
 
 // clientIDs are the distinct client_id values, for lines about no slot.
@@ -249,7 +261,7 @@ func (l *Library) connectAll() {
 			ctx, cancel := context.WithTimeout(l.ctx, connectOnInitTimeout(c))
 			defer cancel()
 			// Errors are logged by bind.
-			_, _ = c.epoch(ctx)
+			_, _ = c.epoch(ctx, "C_Initialize")
 		}()
 	}
 	wg.Wait()

@@ -113,8 +113,12 @@ func (lg *logger) close() {
 // newLogger builds the logger of primus.cfg's log group. The log file is
 // opened for appending (created 0640); when it cannot be opened the error
 // names it and C_Initialize fails, as for any other setting that cannot be
-// honoured.
-func newLogger(c config.Log, proc, clientID string) (*logger, error) {
+// honoured. Syslog is different: containers often have none, and the
+// vendor's sample turns it on, so a syslog that does not answer is a
+// warning (returned, for the caller to write where it can) and the
+// library goes on without it.
+func newLogger(c config.Log, proc, clientID string) (*logger, []string, error) {
+	var warnings []string
 	sink := &logSink{
 		proc:      proc,
 		pid:       os.Getpid(),
@@ -125,17 +129,17 @@ func newLogger(c config.Log, proc, clientID string) (*logger, error) {
 	if c.WriteLogFile && c.File != "" {
 		f, err := os.OpenFile(c.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 		if err != nil {
-			return nil, fmt.Errorf("primus.log.file: cannot open the log file: %w", err)
+			return nil, nil, fmt.Errorf("primus.log.file: cannot open the log file: %w", err)
 		}
 		sink.file = f
 	}
 	if c.WriteSyslog {
 		w, err := openSyslog(proc)
 		if err != nil {
-			sink.close()
-			return nil, fmt.Errorf("primus.log.write_syslog: cannot reach syslog: %w", err)
+			warnings = append(warnings, fmt.Sprintf("primus.log.write_syslog: cannot reach syslog, logging without it: %v", err))
+		} else {
+			sink.syslog = w
 		}
-		sink.syslog = w
 	}
 	level := severity(c.TraceLevel)
 	if sink.file == nil && sink.syslog == nil {
@@ -148,7 +152,7 @@ func newLogger(c config.Log, proc, clientID string) (*logger, error) {
 		inout: c.TraceInOut,
 		where: c.TraceFilename || c.TraceLineNumber,
 		sink:  sink,
-	}, nil
+	}, warnings, nil
 }
 
 // newBootstrapLogger is the logger before primus.cfg is read, and for a

@@ -56,8 +56,9 @@ func TestLoggerNeverWritesSecrets(t *testing.T) {
 func TestNewLoggerSettings(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "primus.log")
-	lg, err := newLogger(config.Log{File: file, WriteLogFile: true, TraceLevel: 6, TraceMask: 0x02, TraceFunction: true}, "app", "C1")
+	lg, warnings, err := newLogger(config.Log{File: file, WriteLogFile: true, TraceLevel: 6, TraceMask: 0x02, TraceFunction: true}, "app", "C1")
 	require.NoError(t, err)
+	assert.Empty(t, warnings)
 	assert.False(t, lg.traces(traceProtocol), "protocol traces are debug lines: trace_level 7 is needed")
 	lg.at(sevInfo, "C_GetSlotList").Msg("rv: 0x0")
 	lg.at(sevDebug, "C_GetSlotList").Msg("hidden")
@@ -69,11 +70,11 @@ func TestNewLoggerSettings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, fi.Mode().Perm()&0o007, "the log is not for others")
 
-	_, err = newLogger(config.Log{File: filepath.Join(dir, "no", "such", "dir.log"), WriteLogFile: true}, "app", "")
+	_, _, err = newLogger(config.Log{File: filepath.Join(dir, "no", "such", "dir.log"), WriteLogFile: true}, "app", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "primus.log.file")
 
-	silent, err := newLogger(config.Log{TraceLevel: 7}, "app", "")
+	silent, _, err := newLogger(config.Log{TraceLevel: 7}, "app", "")
 	require.NoError(t, err)
 	assert.Nil(t, silent.at(sevError, "x"), "nowhere to write: no line is built")
 
@@ -126,4 +127,16 @@ func TestUnavailableErrorRV(t *testing.T) {
 	assert.True(t, errors.As(e, &member))
 	assert.False(t, retriable(refusedErr))
 	assert.True(t, retriable(unreachable))
+}
+
+func TestSyslogThatDoesNotAnswerIsAWarning(t *testing.T) {
+	if _, err := openSyslog("probe"); err == nil {
+		t.Skip("a syslog daemon answers here")
+	}
+	file := filepath.Join(t.TempDir(), "primus.log")
+	lg, warnings, err := newLogger(config.Log{File: file, WriteLogFile: true, WriteSyslog: true, TraceLevel: 4}, "app", "")
+	require.NoError(t, err, "no syslog must not stop C_Initialize")
+	defer lg.close()
+	require.Len(t, warnings, 1)
+	assert.Contains(t, warnings[0], "primus.log.write_syslog")
 }

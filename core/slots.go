@@ -94,7 +94,7 @@ func (l *Library) SlotInfo(id ck.SlotID) (_ ck.SlotInfo, err error) {
 // session to lose.
 func (s *slot) withEpoch(fn string, f func(e *epoch) error) error {
 	for attempt := 0; ; attempt++ {
-		e, err := s.cluster.epoch(s.cluster.lib.ctx)
+		e, err := s.cluster.epoch(s.cluster.lib.ctx, fn)
 		if err != nil {
 			return wrapOp(fn, err)
 		}
@@ -253,7 +253,9 @@ func (e *epoch) mechanismInfo(fn string, m ck.MechanismType) (ck.MechanismInfo, 
 	if resp == nil {
 		return ck.MechanismInfo{}, err
 	}
-	if resp.RV == ck.CKR_OK || resp.RV == ck.CKR_MECHANISM_INVALID {
+	// Only answers worth keeping, and not without bound: an application
+	// that asks about every number must not grow the cache for ever.
+	if (resp.RV == ck.CKR_OK || resp.RV == ck.CKR_MECHANISM_INVALID) && len(e.mechInfo) < maxMechanismAnswers {
 		if e.mechInfo == nil {
 			e.mechInfo = make(map[ck.MechanismType]mechanismAnswer)
 		}
@@ -261,3 +263,7 @@ func (e *epoch) mechanismInfo(fn string, m ck.MechanismType) (ck.MechanismInfo, 
 	}
 	return resp.Info, err
 }
+
+// maxMechanismAnswers bounds the C_GetMechanismInfo answers kept per
+// binding; tokens have a few hundred mechanisms at most.
+const maxMechanismAnswers = 1024
