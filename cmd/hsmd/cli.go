@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cloudp11/cloudp11/cmd/internal/prompt"
 	"github.com/cloudp11/cloudp11/server/hsmdconfig"
 )
 
@@ -58,7 +59,7 @@ Exit status: 0 success, 1 failure, 2 usage error.
 // environment, replaced in tests.
 type app struct {
 	stdout, stderr io.Writer
-	passwords      *passwordReader
+	passwords      *prompt.Reader
 	getenv         func(string) string
 }
 

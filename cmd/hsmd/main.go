@@ -18,12 +18,17 @@
 // are those of the configuration (limits.*) and of package front.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/cloudp11/cloudp11/cmd/internal/prompt"
+	"github.com/cloudp11/cloudp11/server/auth"
+)
 
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
 func main() {
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, passwords: newPasswordReader(os.Stdin, os.Stderr), getenv: os.Getenv}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, passwords: prompt.New(os.Stdin, os.Stderr, auth.MaxCredentialLen), getenv: os.Getenv}
 	os.Exit(a.run(os.Args[1:]))
 }

@@ -4,44 +4,19 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
+
+	"github.com/cloudp11/cloudp11/tests/testenv"
 )
-
-// openPTY opens a pseudo-terminal pair, or skips the test where there is none.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { master.Close() })
-	fd := int(master.Fd())
-	require.NoError(t, unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0))
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	require.NoError(t, err)
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { slave.Close() })
-	return master, slave
-}
-
-func echoOn(t *testing.T, tty *os.File) bool {
-	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	require.NoError(t, err)
-	return tio.Lflag&unix.ECHO != 0
-}
 
 // syncBuffer is a bytes.Buffer safe to read while the child writes.
 type syncBuffer struct {
@@ -82,23 +57,25 @@ func runProxyAddOnTerminal(t *testing.T, first, second string) (stdout, stderr s
 	out, err := initCmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	master, slave := openPTY(t)
+	master, slave := testenv.OpenPTY(t)
 	var outBuf, errBuf syncBuffer
 	cmd := exec.Command(hsmdBinary, "proxy-user", "add", "svc", "-c", cfg)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &outBuf, &errBuf
 	require.NoError(t, cmd.Start())
 
 	waitFor(t, "the first prompt", func() bool {
-		return strings.Contains(errBuf.String(), "New password for proxy user 'svc': ") && !echoOn(t, slave)
+		return strings.Contains(errBuf.String(), "New password for proxy user 'svc': ") && !testenv.EchoOn(t, slave)
 	})
 	_, err = master.Write([]byte(first + "\n"))
 	require.NoError(t, err)
-	waitFor(t, "the second prompt", func() bool { return strings.Contains(errBuf.String(), "Repeat the password: ") && !echoOn(t, slave) })
+	waitFor(t, "the second prompt", func() bool {
+		return strings.Contains(errBuf.String(), "Repeat the password: ") && !testenv.EchoOn(t, slave)
+	})
 	_, err = master.Write([]byte(second + "\n"))
 	require.NoError(t, err)
 	err = cmd.Wait()
 	status = cmd.ProcessState.ExitCode()
-	assert.True(t, echoOn(t, slave), "echo is restored")
+	assert.True(t, testenv.EchoOn(t, slave), "echo is restored")
 
 	// With echo back on, a marker comes back; nothing before it may hold
 	// the passwords.

@@ -20,7 +20,7 @@ func (a *app) proxyAdd() command {
 			return err
 		}
 		return withAdmin(e, func(adm *admin.Admin, _ *hsmdconfig.Config) error {
-			password, err := e.app.passwords.newPassword(fmt.Sprintf("proxy user '%s'", name))
+			password, err := newPassword(e.app.passwords, fmt.Sprintf("proxy user '%s'", name))
 			if err != nil {
 				return err
 			}

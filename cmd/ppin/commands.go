@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cloudp11/cloudp11/cmd/internal/prompt"
 )
 
 // commandSpec is one command of ppin: the option that selects it, what else
@@ -71,7 +73,7 @@ func commands() []*commandSpec {
 // app is one run of ppin with its standard streams.
 type app struct {
 	stdout, stderr io.Writer
-	prompt         *prompter
+	prompt         *prompt.Reader
 }
 
 // Exit statuses, as the help text documents them.

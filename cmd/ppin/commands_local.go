@@ -101,7 +101,7 @@ func (a *app) password(inv *invocation, i int, prompt string) (string, error) {
 		return inv.passwords[i], nil
 	}
 	what := inv.command.passwords[i]
-	p, err := a.prompt.ask(what, prompt)
+	p, err := a.prompt.Ask(what, prompt)
 	if err != nil {
 		return "", err
 	}

@@ -21,12 +21,16 @@
 // are printed with control characters escaped.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/cloudp11/cloudp11/cmd/internal/prompt"
+)
 
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
 func main() {
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, prompt: newPrompter(os.Stdin, os.Stderr)}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, prompt: prompt.New(os.Stdin, os.Stderr, maxPasswordLen)}
 	os.Exit(a.run(os.Args[1:]))
 }

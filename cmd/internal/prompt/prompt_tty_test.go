@@ -1,54 +1,28 @@
 //go:build linux
 
-package main
+package prompt
 
 import (
-	"fmt"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
+
+	"github.com/cloudp11/cloudp11/tests/testenv"
 )
 
-// openPTY opens a pseudo-terminal pair, or skips the test where there is none.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { master.Close() })
-	fd := int(master.Fd())
-	require.NoError(t, unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0))
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	require.NoError(t, err)
-	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	require.NoError(t, err)
-	t.Cleanup(func() { slave.Close() })
-	return master, slave
-}
-
-func echoOn(t *testing.T, tty *os.File) bool {
-	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	require.NoError(t, err)
-	return tio.Lflag&unix.ECHO != 0
-}
-
 // TestPromptOnTerminalDoesNotEcho types a password into a pseudo-terminal
-// once the prompter has turned echo off, and checks that nothing of it comes
+// once the Reader has turned echo off, and checks that nothing of it comes
 // back on the terminal and that echo is on again afterwards.
 func TestPromptOnTerminalDoesNotEcho(t *testing.T) {
-	master, slave := openPTY(t)
-	require.True(t, echoOn(t, slave), "a fresh terminal echoes")
+	master, slave := testenv.OpenPTY(t)
+	require.True(t, testenv.EchoOn(t, slave), "a fresh terminal echoes")
 
 	var prompts strings.Builder
-	p := newPrompter(slave, &prompts)
-	require.NotNil(t, p.terminal, "a terminal on stdin is read as a terminal")
+	p := New(slave, &prompts, 1024)
+	require.True(t, p.Terminal(), "a terminal on stdin is read as a terminal")
 
 	type result struct {
 		answer string
@@ -56,13 +30,13 @@ func TestPromptOnTerminalDoesNotEcho(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		answer, err := p.ask("proxy password", "Provide proxy password for 'P' : ")
+		answer, err := p.Ask("proxy password", "Provide proxy password for 'P' : ")
 		done <- result{answer, err}
 	}()
 
-	// Wait until the prompter has switched echo off, then type.
+	// Wait until the Reader has switched echo off, then type.
 	deadline := time.Now().Add(10 * time.Second)
-	for echoOn(t, slave) {
+	for testenv.EchoOn(t, slave) {
 		require.True(t, time.Now().Before(deadline), "echo was never switched off")
 		select {
 		case r := <-done:
@@ -76,7 +50,7 @@ func TestPromptOnTerminalDoesNotEcho(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Equal(t, "hidden-pass", r.answer)
 	assert.Equal(t, "Provide proxy password for 'P' : \n", prompts.String())
-	assert.True(t, echoOn(t, slave), "echo is restored")
+	assert.True(t, testenv.EchoOn(t, slave), "echo is restored")
 
 	// With echo back on, a marker comes back; nothing before it may hold
 	// the password.
