@@ -215,8 +215,8 @@ func (c *cluster) unbindCurrent(why error) {
 }
 
 // closeAll ends the binding at C_Finalize: the sessions on the server are
-// closed (best effort, within the member's call timeout) so the worker does
-// not keep them for its lease, then the connections.
+// closed (best effort, within finalizeTimeout) so the worker does not keep
+// them for its lease, then the connections.
 func (c *cluster) closeAll(ctx context.Context) {
 	c.mu.Lock()
 	e := c.cur
@@ -228,7 +228,7 @@ func (c *cluster) closeAll(ctx context.Context) {
 	// Always, not only when the library has sessions: an OpenSession lost
 	// in flight may have left one on the server.
 	if client := e.liveClient(); client != nil {
-		ctx, cancel := context.WithTimeout(ctx, e.member.HSM.CallTimeout)
+		ctx, cancel := context.WithTimeout(ctx, min(e.member.HSM.CallTimeout, finalizeTimeout))
 		resp, err := transport.Invoke[*transport.StatusResponse](ctx, client, &transport.CloseAllSessionsRequest{})
 		cancel()
 		if err == nil {
@@ -242,6 +242,12 @@ func (c *cluster) closeAll(ctx context.Context) {
 }
 
 var errFinalized = errors.New("the library was finalized")
+
+// finalizeTimeout bounds the courtesy of closing the sessions at
+// C_Finalize: applications call it on their way out, and a member that
+// stopped answering must not hold them (the worker closes the sessions at
+// the end of its lease anyway).
+const finalizeTimeout = 5 * time.Second
 
 // sleepCtx waits d or until ctx ends, and reports whether d passed.
 func sleepCtx(ctx context.Context, d time.Duration) bool {

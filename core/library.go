@@ -195,8 +195,11 @@ func (l *Library) buildSlots(instance [16]byte, secrets *config.Secrets) error {
 			dialer: &Dialer{
 				InstanceID:      slotInstanceID(instance, id),
 				SoftwareVersion: "libcloudp11 " + version,
-				Capabilities:    transport.CapFused | transport.CapRetryMemory,
-				Client:          transport.ClientConfig{RequestIDs: new(transport.RequestIDs)},
+				// Not CapRetryMemory: core never resends an
+				// object-creating request, so the server need not
+				// remember answers for it.
+				Capabilities: transport.CapFused,
+				Client:       transport.ClientConfig{RequestIDs: new(transport.RequestIDs)},
 			},
 		}
 		var priorities []int
