@@ -56,7 +56,7 @@ func (d *decoder) checkMembers(g *libconfig.Setting, known []string) error {
 		if known == nil || contains(known, m.Name) {
 			continue
 		}
-		if hint, ok := suggest(m.Name, known); ok {
+		if hint, ok := libconfig.Suggest(m.Name, known); ok {
 			d.warn(m, "unknown setting %s; did you mean '%s'?", m.Path(), hint)
 		} else {
 			d.warn(m, "unknown setting %s (ignored); known here: %s", m.Path(), strings.Join(known, ", "))

@@ -68,32 +68,3 @@ primus: {
 		path + ":3:10: primus.log.trace_mask: bits 0x18 have no meaning (known: 0x01 function inputs, 0x02 protocol, 0x04 raw data)",
 	}, warningTexts(c))
 }
-
-func TestSuggest(t *testing.T) {
-	known := []string{"host", "port", "priority", "slots", "id", "user_name"}
-	for name, want := range map[string]string{
-		"hots": "host", "prot": "port", "PORT": "port", "priorty": "priority", "slot": "slots",
-		"di": "id", "username": "user_name", "user-name": "user_name",
-	} {
-		got, ok := suggest(name, known)
-		assert.True(t, ok, name)
-		assert.Equal(t, want, got, name)
-	}
-	for _, name := range []string{"x", "ab", "hostname_of_server", "colour", ""} {
-		got, ok := suggest(name, known)
-		assert.False(t, ok, "%s gave %s", name, got)
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"abc", "abc", 0}, {"abc", "acb", 1}, {"abc", "xbc", 1},
-		{"kitten", "sitten", 1}, {"ca", "abc", 3}, {"prioriy", "priority", 1}, {"abcdef", "badcfe", 3},
-	} {
-		assert.Equal(t, min(tc.want, 3), editDistance(tc.a, tc.b, 2), "%s/%s", tc.a, tc.b)
-	}
-	assert.Equal(t, 3, editDistance(string(make([]byte, 10000)), "abc", 2), "long names stop early")
-}

@@ -1,12 +1,12 @@
-package config
+package libconfig
 
 import "strings"
 
-// suggest returns the known name closest to name, when it is close enough
-// to be a typo: at most two edits (insert, delete, substitute, swap two
+// Suggest returns the known setting name closest to name, when it is close
+// enough to be a typo, for "did you mean" hints on unknown settings: at most two edits (insert, delete, substitute, swap two
 // neighbours), case ignored, and fewer edits than the known name has
 // letters, so that "x" does not become "id".
-func suggest(name string, known []string) (string, bool) {
+func Suggest(name string, known []string) (string, bool) {
 	const maxEdits = 2
 	best, bestDist := "", maxEdits+1
 	lower := strings.ToLower(name)

@@ -3,7 +3,6 @@ package hsmdconfig
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -176,14 +175,4 @@ func TestCheckRegistry(t *testing.T) {
 	assert.Equal(t, `HSM user "b" has token "other" in the registry but "t2" in the configuration's partitions`, err.Error())
 	r.HSMUser("b").Token = "t2"
 	assert.NoError(t, c.CheckRegistry(r))
-}
-
-func TestSuggest(t *testing.T) {
-	hint, ok := suggest("STATE_DIR", rootKeys)
-	assert.True(t, ok)
-	assert.Equal(t, "state_dir", hint)
-	_, ok = suggest("x", rootKeys)
-	assert.False(t, ok)
-	_, ok = suggest(strings.Repeat("a", 10000), rootKeys)
-	assert.False(t, ok)
 }

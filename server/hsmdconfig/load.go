@@ -109,7 +109,7 @@ func (d *decoder) members(g *libconfig.Setting, known []string, fn func(m *libco
 		seen[m.Name] = m
 		if !contains(known, m.Name) {
 			msg := fmt.Sprintf("unknown setting %s, ignored", m.Path())
-			if hint, ok := suggest(m.Name, known); ok {
+			if hint, ok := libconfig.Suggest(m.Name, known); ok {
 				msg += fmt.Sprintf("; did you mean '%s'?", hint)
 			}
 			d.warnings = append(d.warnings, Warning{Pos: d.pos(m), Path: m.Path(), Msg: msg})
