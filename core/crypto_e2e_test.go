@@ -68,6 +68,21 @@ func TestE2EFusedCallsCostOneRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 	}), "init, size query and signature: one round trip")
 
+	// Without fused messages: the init, then one C_Sign that computes the
+	// signature for the size query; collecting it costs nothing, so the
+	// signature returned is the one computed for the query.
+	withoutFusing(t, l, h)
+	assert.Equal(t, []string{"C_SignInit", "C_Sign"}, roundTrips(t, c, func() {
+		require.NoError(t, l.SignInit(h, ck.Mechanism{Type: ck.CKM_ECDSA}, priv))
+		_, n, err := l.Sign(h, digest[:], Output{Query: true})
+		require.NoError(t, err)
+		_, _, err = l.Sign(h, digest[:], Output{Cap: n - 1})
+		assert.Equal(t, ck.CKR_BUFFER_TOO_SMALL, rv(err))
+		_, _, err = l.Sign(h, digest[:], Output{Cap: n})
+		require.NoError(t, err)
+	}))
+	restoreFusing(l, h)
+
 	var sig []byte
 	require.NoError(t, l.SignInit(h, ck.Mechanism{Type: ck.CKM_ECDSA}, priv))
 	sig, _, err := l.Sign(h, digest[:], Output{Cap: 64})
