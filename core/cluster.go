@@ -129,11 +129,12 @@ func (c *cluster) closeOrphans(ctx context.Context, fn string, e *epoch, client 
 	if err == nil {
 		err = resp.RV.Err("C_CloseAllSessions")
 	}
-	ev := c.log.at(sevInfo, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot))
+	sev := sevInfo
 	if err != nil {
-		ev = c.log.at(sevWarning, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot)).Err(err)
+		sev = sevWarning
 	}
-	ev.Msg("closed the sessions an earlier binding left on the member")
+	c.log.at(sev, fn).Str("member", e.member.HSM.Name).Uint64("slot", uint64(c.slot)).Err(err).
+		Msg("closing the sessions an earlier binding left on the member")
 }
 
 // connectMember opens one connection to member i, trying up to tries
