@@ -98,10 +98,6 @@ const (
 	CKK_GOSTR3410                        KeyType             = 0x30
 	CKK_GOSTR3411                        KeyType             = 0x31
 	CKK_GOST28147                        KeyType             = 0x32
-	CKK_SHA3_224_HMAC                    KeyType             = 0x33
-	CKK_SHA3_256_HMAC                    KeyType             = 0x34
-	CKK_SHA3_384_HMAC                    KeyType             = 0x35
-	CKK_SHA3_512_HMAC                    KeyType             = 0x36
 	CKK_VENDOR_DEFINED                   KeyType             = 0x80000000
 	CK_CERTIFICATE_CATEGORY_UNSPECIFIED                      = 0x0
 	CK_CERTIFICATE_CATEGORY_TOKEN_USER                       = 0x1
@@ -762,6 +758,10 @@ const (
 
 // PKCS#11 v3.0 constants.
 const (
+	CKK_SHA3_224_HMAC              KeyType       = 0x36
+	CKK_SHA3_256_HMAC              KeyType       = 0x37
+	CKK_SHA3_384_HMAC              KeyType       = 0x38
+	CKK_SHA3_512_HMAC              KeyType       = 0x39
 	CKA_UNIQUE_ID                  AttributeType = 0x4
 	CKA_PROFILE_ID                 AttributeType = 0x601
 	CKO_PROFILE                    ObjectClass   = 0x9

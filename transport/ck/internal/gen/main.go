@@ -85,14 +85,20 @@ var v30 = []struct {
 	{"CKR_ACTION_PROHIBITED", 0x1B},
 	{"CKR_AEAD_DECRYPT_FAILED", 0x42},
 	{"CKR_CURVE_NOT_SUPPORTED", 0x140},
-	{"CKR_EXCEEDED_MAX_ITERATIONS", 0x1C0},
-	{"CKR_FIPS_SELF_TEST_FAILED", 0x1C1},
-	{"CKR_LIBRARY_LOAD_FAILED", 0x1C2},
-	{"CKR_PIN_TOO_WEAK", 0x1C3},
-	{"CKR_PUBLIC_KEY_INVALID", 0x1C4},
 	{"CKR_FUNCTION_REJECTED", 0x200},
 	{"CKR_TOKEN_RESOURCE_EXCEEDED", 0x201},
 	{"CKR_OPERATION_CANCEL_FAILED", 0x202},
+}
+
+// v30Renumbered are the values PKCS#11 3.0 changed: miekg/pkcs11 v1.1.2 has
+// the v2.40 errata's SHA-3 HMAC key types (0x33-0x36), which 3.0 moved to
+// 0x36-0x39 when it gave 0x33-0x35 to ChaCha20, Poly1305 and AES-XTS. Our
+// headers in include/ and current modules follow 3.0.
+var v30Renumbered = map[string]uint64{
+	"CKK_SHA3_224_HMAC": 0x36,
+	"CKK_SHA3_256_HMAC": 0x37,
+	"CKK_SHA3_384_HMAC": 0x38,
+	"CKK_SHA3_512_HMAC": 0x39,
 }
 
 type constDef struct {
@@ -167,6 +173,10 @@ func readConsts(path string) ([]constDef, error) {
 					return nil, fmt.Errorf("%s: value %s is not a CK_ULONG", name, obj.Val())
 				}
 				seen[name] = true
+				if renumbered, ok := v30Renumbered[name]; ok {
+					defs = append(defs, constDef{name: name, value: renumbered, typ: typeOf(name), from: "v3.0"})
+					continue
+				}
 				defs = append(defs, constDef{name: name, value: v, typ: typeOf(name), from: "v2.40"})
 			}
 		}
