@@ -1,0 +1,323 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Module is a PKCS#11 module ready for a test: the path an application
+// loads, the environment it needs at C_Initialize, and one token with a
+// user PIN. End-to-end suites take a Module and never ask which kind it
+// is, so the same suite runs on SoftHSM directly and through
+// libcloudp11.so.
+type Module struct {
+	// Name is "softhsm" or "cloudp11", for subtest names and messages.
+	Name string
+	// Path is the module to load.
+	Path string
+	// Env is what the module reads from the environment at C_Initialize.
+	Env map[string]string
+	// TokenLabel, UserPIN and SOPIN are those of the test's token.
+	TokenLabel string
+	UserPIN    string
+	SOPIN      string
+	// Hsmd is the service behind libcloudp11.so; nil for SoftHSM.
+	Hsmd *Hsmd
+	// Dir is a folder private to the test, for files the suite makes.
+	Dir string
+}
+
+// Module names.
+const (
+	ModuleSoftHSM  = "softhsm"
+	ModuleCloudP11 = "cloudp11"
+)
+
+// Credentials of the tokens the fixtures make.
+const (
+	moduleTokenLabel = "e2e-token"
+	moduleUserPIN    = "e2e-user-pin-1234"
+	moduleSOPIN      = "e2e-so-pin-5678"
+	moduleHSMUser    = "E2E_HSM_USER"
+	moduleProxyUser  = "E2E_SERVICE_USER"
+	moduleProxyPass  = "e2e-Proxy-Password-9x"
+)
+
+// Environ is os.Environ() with Env added, for a child process that loads
+// the module.
+func (m *Module) Environ() []string {
+	env := os.Environ()
+	for k, v := range m.Env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// SetenvInProcess makes the module's environment that of this process, for
+// a module loaded here (github.com/miekg/pkcs11). SoftHSM reads its
+// variable with getenv at C_Initialize, so a per-test value works. The Go
+// runtime inside libcloudp11.so reads the environment the process started
+// with (the envp after argv), never what setenv changed since: its
+// variables must be in place before the test binary starts, which
+// MainLibrary arranges, naming files each LibraryModule rewrites.
+func (m *Module) SetenvInProcess(t testing.TB) {
+	t.Helper()
+	for k, v := range m.Env {
+		if m.Name == ModuleCloudP11 {
+			require.Equal(t, v, os.Getenv(k), "libcloudp11.so loaded in process needs testenv.MainLibrary in TestMain")
+			continue
+		}
+		if tt, ok := t.(interface{ Setenv(string, string) }); ok {
+			tt.Setenv(k, v)
+		} else {
+			require.NoError(t, os.Setenv(k, v))
+		}
+	}
+}
+
+// SoftHSMModule is fixture (a): SoftHSMv2 loaded directly, with a fresh
+// token in t.TempDir().
+func SoftHSMModule(t testing.TB) *Module {
+	t.Helper()
+	soft := NewSoftHSM(t)
+	soft.InitToken(t, moduleTokenLabel, moduleSOPIN, moduleUserPIN)
+	return &Module{
+		Name:       ModuleSoftHSM,
+		Path:       soft.ModulePath,
+		Env:        soft.Env,
+		TokenLabel: moduleTokenLabel,
+		UserPIN:    moduleUserPIN,
+		SOPIN:      moduleSOPIN,
+		Dir:        t.TempDir(),
+	}
+}
+
+// envModuleDir names the folder of the primus.cfg and .secrets.cfg that
+// CLOUDP11_CONF and CLOUDP11_SECRETS name when MainLibrary started the
+// test binary.
+const envModuleDir = "CLOUDP11_TESTENV_MODULE_DIR"
+
+// MainLibrary is Main for test binaries that load libcloudp11.so in
+// process. Unless they are already set, it runs the test binary again
+// (execve, same pid) with CLOUDP11_CONF and CLOUDP11_SECRETS naming files in
+// a new temporary folder, because the library reads only the environment
+// the process started with; every LibraryModule then writes its
+// configuration there. The folder and the builds are removed at the end.
+func MainLibrary(m *testing.M) {
+	dir := os.Getenv(envModuleDir)
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "cloudp11-module-"); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv.MainLibrary:", err)
+			os.Exit(1)
+		}
+		exe, err := os.Executable()
+		if err == nil {
+			env := append(os.Environ(), envModuleDir+"="+dir,
+				"CLOUDP11_CONF="+filepath.Join(dir, "primus.cfg"),
+				"CLOUDP11_SECRETS="+filepath.Join(dir, ".secrets.cfg"))
+			err = syscall.Exec(exe, os.Args, env) // returns only on failure
+		}
+		os.RemoveAll(dir)
+		fmt.Fprintln(os.Stderr, "testenv.MainLibrary: running the test binary again:", err)
+		os.Exit(1)
+	}
+	libraryFiles.Lock()
+	libraryFiles.dir = dir
+	libraryFiles.Unlock()
+	code := m.Run()
+	binaries.Lock()
+	if binaries.dir != "" {
+		os.RemoveAll(binaries.dir)
+	}
+	binaries.Unlock()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// libraryFiles is the folder of the primus.cfg and .secrets.cfg of every
+// LibraryModule of this test binary (set by MainLibrary, else made in the
+// builds' folder that Main removes); inUse refuses a second fixture while
+// one is alive, since both would write them.
+var libraryFiles = struct {
+	sync.Mutex
+	dir   string
+	inUse bool
+}{}
+
+// LibraryModule is fixture (b): libcloudp11.so (built once per test
+// binary) talking to an hsmd on loopback TLS, whose worker serves a fresh
+// SoftHSM token. primus.cfg and .secrets.cfg are made as a user makes
+// them: the configuration written by hand, then the real ppin -p and
+// ppin -a. Only one can be alive at a time in a test binary.
+func LibraryModule(t testing.TB) *Module {
+	t.Helper()
+	lib := Library(t)
+	ppin := Binary(t, "ppin")
+
+	soft := NewSoftHSM(t)
+	soft.InitToken(t, moduleTokenLabel, moduleSOPIN, moduleUserPIN)
+	h := NewHsmd(t, HsmdOptions{Backend: soft})
+	setup := h.AddUser(t, moduleHSMUser, moduleTokenLabel)
+	h.AddProxyUser(t, moduleProxyUser, moduleProxyPass)
+	h.Start(t)
+
+	cfgPath, secretsPath := claimLibraryFiles(t)
+	_, port, err := net.SplitHostPort(h.Addr)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "primus.log")
+	cfg := fmt.Sprintf(`version = "1.0";
+primus: {
+  wait_delay = 50;
+  wait_max_tries = 5;
+  connect_on_init = false;
+  tls_ca = %q;
+  hsms: {
+    hsm0: {
+      host = "127.0.0.1";
+      port = "%s";
+      slots: {
+        slot0: { client_id = "e2e"; user_name = %q; proxy_user = %q; id = 0; };
+      };
+    };
+  };
+  log: { file = %q; write_log_file = true; write_syslog = false; trace_level = 4; };
+};
+`, h.CAFile, port, moduleHSMUser, moduleProxyUser, logPath)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+
+	runPPIN(t, ppin, cfgPath, secretsPath, "-p", "-e", moduleProxyUser, moduleProxyPass)
+	out := runPPIN(t, ppin, cfgPath, secretsPath, "-a", "-e", moduleHSMUser, setup, moduleUserPIN)
+	require.NotContains(t, out, "MISSING", "ppin -a left a credential missing:\n%s", out)
+
+	m := &Module{
+		Name:       ModuleCloudP11,
+		Path:       lib,
+		Env:        map[string]string{"CLOUDP11_CONF": cfgPath, "CLOUDP11_SECRETS": secretsPath},
+		TokenLabel: moduleTokenLabel,
+		UserPIN:    moduleUserPIN,
+		SOPIN:      moduleSOPIN,
+		Hsmd:       h,
+		Dir:        dir,
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("libcloudp11 log (%s):\n%s", logPath, tail(string(b), 60))
+			}
+		}
+	})
+	return m
+}
+
+// claimLibraryFiles returns the fixed primus.cfg and .secrets.cfg paths of
+// this test binary, empty, and releases them at cleanup.
+func claimLibraryFiles(t testing.TB) (cfgPath, secretsPath string) {
+	t.Helper()
+	libraryFiles.Lock()
+	defer libraryFiles.Unlock()
+	require.False(t, libraryFiles.inUse, "two LibraryModule fixtures at once: they would share primus.cfg")
+	if libraryFiles.dir == "" {
+		binaries.Lock()
+		base := binaries.dir
+		binaries.Unlock()
+		require.NotEmpty(t, base, "Library builds the module first")
+		dir := filepath.Join(base, "module")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		libraryFiles.dir = dir
+	}
+	cfgPath = filepath.Join(libraryFiles.dir, "primus.cfg")
+	secretsPath = filepath.Join(libraryFiles.dir, ".secrets.cfg")
+	for _, p := range []string{cfgPath, secretsPath} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			require.NoError(t, err)
+		}
+	}
+	libraryFiles.inUse = true
+	t.Cleanup(func() {
+		libraryFiles.Lock()
+		defer libraryFiles.Unlock()
+		libraryFiles.inUse = false
+	})
+	return cfgPath, secretsPath
+}
+
+// runPPIN runs ppin on the fixture's files and returns its output.
+func runPPIN(t testing.TB, ppin, cfgPath, secretsPath string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ppin, append([]string{"-c", cfgPath, "-s", secretsPath}, args...)...)
+	cmd.Stdin = strings.NewReader("")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "ppin %s: %s", args[0], out)
+	return string(out)
+}
+
+// Library builds libcloudp11.so once per test binary, as make lib does,
+// and returns its path.
+func Library(t testing.TB) string {
+	t.Helper()
+	binaries.Lock()
+	defer binaries.Unlock()
+	const name = "libcloudp11.so"
+	if path, ok := binaries.built[name]; ok {
+		return path
+	}
+	if err, ok := binaries.errs[name]; ok {
+		t.Fatalf("building %s failed earlier: %v", name, err)
+	}
+	path, err := buildLibrary()
+	if err != nil {
+		binaries.errs[name] = err
+		t.Fatalf("building %s: %v", name, err)
+	}
+	binaries.built[name] = path
+	return path
+}
+
+// buildLibrary mirrors the Makefile's lib target: c-shared, -z nodelete
+// (a Go runtime must never be unloaded) and the version script that
+// exports the C_* functions only.
+func buildLibrary() (string, error) {
+	if binaries.dir == "" {
+		dir, err := os.MkdirTemp("", "cloudp11-testenv-")
+		if err != nil {
+			return "", err
+		}
+		binaries.dir = dir
+	}
+	root := moduleRoot()
+	out := filepath.Join(binaries.dir, "libcloudp11.so")
+	ldflags := fmt.Sprintf(`-X github.com/cloudp11/cloudp11/core.version=%s -extldflags "-Wl,-z,nodelete -Wl,--version-script=%s"`,
+		HsmdVersion, filepath.Join(root, "p11", "libcloudp11.map"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildmode=c-shared", "-ldflags", ldflags, "-o", out, "./p11")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -buildmode=c-shared ./p11: %w\n%s", err, b)
+	}
+	return out, nil
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
