@@ -8,7 +8,7 @@ LDFLAGS    := -X main.version=$(VERSION)
 TEST_TAGS  ?= libconfigref
 FUZZTIME   ?= 5m
 
-.PHONY: all help build lib FORCE test test-short demo fuzz lint clean
+.PHONY: all help build lib FORCE test test-short demo fuzz lint clean bench
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make demo    walk through the Primus workflow in a temporary folder"
 	@echo "make fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME)) each"
 	@echo "make lint    gofmt and go vet"
+	@echo "make bench   ops/s through SoftHSM, p11-kit and libcloudp11.so; writes docs/benchmarks.md"
 
 build: lib
 	@mkdir -p $(BUILD)
@@ -55,6 +56,15 @@ fuzz:
 			$(GO) test -tags '$(TEST_TAGS)' -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+# Every case through SoftHSM loaded directly, p11-kit's remote client and libcloudp11.so → hsmd, in
+# one run of about seven minutes; the table goes into docs/benchmarks.md between its markers.
+# BENCHARGS adds flags of tests/bench/main_test.go, e.g. BENCHARGS='-bench.ops=ecdsa-p256
+# -bench.perf=/tmp/prof'. Benchmarks never run in make test.
+BENCHARGS ?=
+bench: lib
+	$(GO) test -count=1 -run '^$$' -bench '^BenchmarkModules$$' -benchtime 1x -timeout 30m ./tests/bench \
+		-args -bench.report='$(CURDIR)/docs/benchmarks.md' -bench.version='$(VERSION)' $(BENCHARGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
