@@ -144,8 +144,18 @@ func requireRV(t testing.TB, want uint, err error, msgAndArgs ...any) {
 	require.Equal(t, rvName(want), rvName(uint(e)), msgAndArgs...)
 }
 
-// rvName is a CK_RV's name, so that failures read CKR_X, not a number.
+// rvName is a CK_RV's name with its number, so that failures read
+// CKR_X, not a number alone.
 func rvName(rv uint) string { return pkcs11.Error(rv).Error() }
+
+// ckrName is a CK_RV's bare name, "CKR_OK" for 0.
+func ckrName(rv uint) string {
+	if rv == pkcs11.CKR_OK {
+		return "CKR_OK"
+	}
+	name := pkcs11.Error(rv).Error() // "pkcs11: 0x%X: CKR_X"
+	return name[strings.LastIndex(name, " ")+1:]
+}
 
 // hasMechanism says whether the token offers mech.
 func (tok *token) hasMechanism(t testing.TB, mech uint) bool {
