@@ -211,7 +211,7 @@ func (l *Library) updateNoOutput(fn string, h ck.SessionHandle, k opKind, data [
 			return err
 		}
 		if op.pending != nil {
-			s.endOp(k)
+			s.abortOp(fn, k)
 			return errf(ck.CKR_ARGUMENTS_BAD, fn, "the operation's output computed by %s was not collected", op.pending.fn)
 		}
 		if err := l.update(fn, s, op, data); err != nil {
@@ -299,7 +299,7 @@ func (l *Library) DigestKey(h ck.SessionHandle, key ck.ObjectHandle) error {
 		}
 		o, err := l.object(fn, s, key, ck.CKR_KEY_HANDLE_INVALID)
 		if err != nil {
-			s.endOp(opDigest)
+			s.abortOp(fn, opDigest)
 			return err
 		}
 		if err := l.materialize(fn, s, op); err != nil {

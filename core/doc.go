@@ -73,6 +73,14 @@
 // call that collects it, so that call costs nothing and returns the same
 // bytes (an ECDSA signature is not computed twice).
 //
+// A call that fails before the server sees it (the boundary refused its
+// arguments and called AbortOperation; core refused to hand a size
+// query's output to another call) ends its operation in the server's
+// worker too, with the final or single-part call of its kind whose answer
+// is discarded (abort.go): PKCS#11 v2.40 has no cancel, and an operation
+// left in the worker would make the next C_xxxInit answer
+// CKR_OPERATION_ACTIVE.
+//
 // Fused messages (docs/protocol.md 5.2): when core can check an init
 // itself (the mechanism's flags from the token, the key's class, type and
 // usage flag read once per key, a live connection; see canDefer), C_SignInit,

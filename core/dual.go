@@ -15,8 +15,14 @@ func (l *Library) dualCall(fn string, h ck.SessionHandle, outKind, other opKind,
 		if err != nil {
 			return err
 		}
-		if _, err := s.activeOp(fn, outKind); err != nil {
+		outOp, err := s.activeOp(fn, outKind)
+		if err != nil {
 			return err
+		}
+		if p := outOp.pending; p != nil && !p.matches(fn, data) {
+			// outputCall refuses the call without the server, which
+			// holds both operations still: end the other one there too.
+			s.abortOp(fn, other)
 		}
 		res, n, err = s.outputCall(fn, outKind, data, false, out, func(op *operation) ([]byte, error) {
 			if err := l.materialize(fn, s, otherOp); err != nil {

@@ -29,6 +29,10 @@ type operation struct {
 	// the single-part call sends it fused with the operation
 	// (docs/protocol.md 5.2), an update sends it first.
 	remote bool
+	// serverEnded is true once a single-part call or a final computed the
+	// whole output for a size query: the server's operation ended then,
+	// and core's lives on only until pending is collected.
+	serverEnded bool
 	// restored marks the kinds after C_SetOperationState: whether the
 	// server holds one is its business.
 	restored bool
@@ -156,9 +160,10 @@ func keyHandleError(fn string, err error) error {
 // fused with it (an update, a context-specific login). When the init
 // fails the operation ends, and the error is the init's, answered by the
 // call that needed it: the one place where the fused design moves an
-// error (documented in the package).
+// error (documented in the package). An operation whose output the
+// server computed already has nothing left to start there.
 func (l *Library) materialize(fn string, s *session, op *operation) error {
-	if op.remote {
+	if op.remote || op.serverEnded {
 		return nil
 	}
 	if err := l.sendInit(fn, s, op); err != nil {
@@ -183,7 +188,9 @@ func (l *Library) sendDeferredInits(fn string, s *session) error {
 // outputCall runs a function with output of an active operation of kind
 // k under the output convention. compute produces the whole output;
 // ends says whether handing it over ends the operation (a single-part
-// call or a final). Any error ends the operation.
+// call or a final), as computing it ended the server's. Any error ends
+// the operation; a refusal of core's own (the output of a size query
+// collected by another call) ends it on the server too.
 func (s *session) outputCall(fn string, k opKind, input []byte, ends bool, out Output, compute func(op *operation) ([]byte, error)) ([]byte, uint64, error) {
 	op, err := s.activeOp(fn, k)
 	if err != nil {
@@ -192,7 +199,7 @@ func (s *session) outputCall(fn string, k opKind, input []byte, ends bool, out O
 	var result []byte
 	if p := op.pending; p != nil {
 		if !p.matches(fn, input) {
-			s.endOp(k)
+			s.abortOp(fn, k)
 			return nil, 0, errf(ck.CKR_ARGUMENTS_BAD, fn,
 				"the output of the operation was computed by %s with other input; collect it with the same call", p.fn)
 		}
@@ -200,6 +207,8 @@ func (s *session) outputCall(fn string, k opKind, input []byte, ends bool, out O
 	} else if result, err = compute(op); err != nil {
 		s.endOp(k)
 		return nil, 0, err
+	} else if ends {
+		op.serverEnded = true
 	}
 	data, n, handed, err := deliver(fn, input, result, out, &op.pending)
 	if handed && ends {
