@@ -16,26 +16,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloudp11/cloudp11/tests/testenv"
 )
 
 // The tests of this file build libcloudp11.so once, with the Makefile's own
-// target (so that they test the flags the product is built with), into a
-// folder of their own, and examine it from outside.
+// target (so that they test the flags the product is built with), and
+// examine it from outside.
 
 var built struct {
 	once sync.Once
-	dir  string
 	path string
 	err  error
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if built.dir != "" {
-		os.RemoveAll(built.dir)
-	}
-	os.Exit(code)
-}
+// TestMain removes what testenv built (hsmd, and the library beside it)
+// when the tests end.
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -44,8 +41,9 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// library builds build/libcloudp11.so with "make lib" into a temporary
-// folder, once per test binary.
+// library builds build/libcloudp11.so with "make lib" once per test binary,
+// into the folder where testenv builds hsmd: testenv.Main removes it, and
+// the operations test needs hsmd anyway.
 func library(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -56,19 +54,17 @@ func library(t *testing.T) string {
 			t.Skipf("%s not installed: %v", tool, err)
 		}
 	}
+	hsmd := testenv.Binary(t, "hsmd")
 	built.once.Do(func() {
-		built.dir, built.err = os.MkdirTemp("", "libcloudp11-test-")
-		if built.err != nil {
-			return
-		}
-		cmd := exec.Command("make", "--no-print-directory", "lib", "BUILD="+built.dir)
+		dir := filepath.Join(filepath.Dir(hsmd), "make-lib")
+		cmd := exec.Command("make", "--no-print-directory", "lib", "BUILD="+dir)
 		cmd.Dir = repoRoot(t)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			built.err = fmt.Errorf("make lib: %v\n%s", err, out)
 			return
 		}
-		built.path = filepath.Join(built.dir, "libcloudp11.so")
+		built.path = filepath.Join(dir, "libcloudp11.so")
 	})
 	require.NoError(t, built.err)
 	return built.path
@@ -144,12 +140,7 @@ primus: {
 // then dlopen.
 func TestCABI(t *testing.T) {
 	lib := library(t)
-	root := repoRoot(t)
-	bin := filepath.Join(t.TempDir(), "abi")
-	cc := exec.Command("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O1",
-		"-I", filepath.Join(root, "include"), "-o", bin, filepath.Join(root, "p11", "testdata", "abi.c"), "-ldl", "-lpthread")
-	out, err := cc.CombinedOutput()
-	require.NoError(t, err, "gcc: %s", out)
+	bin := abiProgram(t)
 
 	cfg, logFile := writeConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -160,11 +151,7 @@ func TestCABI(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
 
-	for _, line := range strings.Split(stdout.String(), "\n") {
-		if strings.HasPrefix(line, "FAIL") {
-			t.Error(line)
-		}
-	}
+	reportFailures(t, stdout.String())
 	require.NoError(t, runErr, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	for _, check := range []string{
 		"ok before C_Initialize: 88 functions",
@@ -186,4 +173,28 @@ func TestCABI(t *testing.T) {
 	logged, err := os.ReadFile(logFile)
 	require.NoError(t, err, "primus.cfg's log file")
 	assert.Contains(t, string(logged), "C_Initialize")
+}
+
+// abiProgram compiles testdata/abi.c and abi_operations.c.
+func abiProgram(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	testdata := filepath.Join(root, "p11", "testdata")
+	bin := filepath.Join(t.TempDir(), "abi")
+	cc := exec.Command("gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O1",
+		"-I", filepath.Join(root, "include"), "-I", testdata, "-o", bin,
+		filepath.Join(testdata, "abi.c"), filepath.Join(testdata, "abi_operations.c"), "-ldl", "-lpthread")
+	out, err := cc.CombinedOutput()
+	require.NoError(t, err, "gcc: %s", out)
+	return bin
+}
+
+// reportFailures fails t once per "FAIL" line of the C program's output.
+func reportFailures(t *testing.T, stdout string) {
+	t.Helper()
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "FAIL") {
+			t.Error(line)
+		}
+	}
 }

@@ -25,6 +25,15 @@
 // getattr.go (C_GetAttributeValue's rules), info.go (the information
 // structures, blank padded).
 //
+// The functions that run under an active operation (v2.40 5.8-5.13 but
+// the C_xxxInit ones) share operation.go's operationCall: when this
+// module refuses a call's arguments before core sees them (a NULL output
+// length pointer, NULL data with a length, an input longer than a frame),
+// it has core.Library.AbortOperation end the operation, in the server's
+// worker too, as the specification ends it on any error of such a call
+// but CKR_BUFFER_TOO_SMALL. Argument errors of the inits end nothing, and
+// neither does an invalid session handle.
+//
 // Only the C_* functions are exported from the .so (libcloudp11.map); it
 // is linked with -z nodelete so that dlclose never unmaps a running Go
 // runtime.
@@ -91,9 +100,6 @@
 //     accepted in the v2.40 header's layout (with ulIvBits) and in the
 //     v2.40 document's (without, as NSS passes it), told apart by
 //     ulParameterLen.
-//   - When this module refuses a call's arguments before core sees them (a
-//     NULL output length pointer, say), an active operation is not ended
-//     (pitfalls of v2.40 5.2): core has no entry point to end one.
 //   - The functions listed in README.md ("PKCS#11 functions not supported")
 //     answer CKR_FUNCTION_NOT_SUPPORTED (C_GetFunctionStatus and
 //     C_CancelFunction CKR_FUNCTION_NOT_PARALLEL).

@@ -81,17 +81,16 @@ func goVerifyInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, h
 func goVerify(hSession C.CK_SESSION_HANDLE, pData C.CK_BYTE_PTR, ulDataLen C.CK_ULONG, pSignature C.CK_BYTE_PTR, ulSignatureLen C.CK_ULONG) (rv C.CK_RV) {
 	const op = "C_Verify"
 	defer recoverPanic(op, &rv)
-	return rvFor(module.call(func(lib *core.Library) error {
-		data, err := inData(op, pData, ulDataLen)
-		if err != nil {
+	var data, sig []byte
+	return operationCall(op, hSession, func() (err error) {
+		if data, err = inData(op, pData, ulDataLen); err != nil {
 			return err
 		}
-		sig, err := inBytes(op, pSignature, ulSignatureLen, ck.CKR_SIGNATURE_LEN_RANGE)
-		if err != nil {
-			return err
-		}
-		return lib.Verify(ck.SessionHandle(hSession), data, sig)
-	}))
+		sig, err = inBytes(op, pSignature, ulSignatureLen, ck.CKR_SIGNATURE_LEN_RANGE)
+		return err
+	}, func(lib *core.Library, h ck.SessionHandle) error {
+		return lib.Verify(h, data, sig)
+	})
 }
 
 // C_VerifyUpdate (v2.40 5.12).

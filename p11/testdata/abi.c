@@ -7,6 +7,9 @@
  * Usage: abi LIBRARY. primus.cfg comes from CLOUDP11_CONF, with connect_on_init = false so that
  * no server is needed: nothing here opens a session on a token. Prints "ok NAME" or
  * "FAIL NAME: ..." per check and exits 1 if any failed.
+ *
+ * abi LIBRARY operations USER_PIN runs the checks of abi_operations.c instead, which need an
+ * hsmd behind primus.cfg's first slot (abi_operations_test.go starts one).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -18,29 +21,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pkcs11.h"
+#include "abi.h"
 
-static int failures;
+int failures;
+CK_FUNCTION_LIST_PTR p11;
 static const char *library_path;
 static void *library;
-static CK_FUNCTION_LIST_PTR p11;
 static CK_FUNCTION_LIST_3_0_PTR p11v3;
-
-#define CHECK(name, cond, ...)                                           \
-	do {                                                                 \
-		if (cond) {                                                      \
-			printf("ok %s\n", name);                                     \
-		} else {                                                         \
-			printf("FAIL %s: ", name);                                   \
-			printf(__VA_ARGS__);                                         \
-			printf("\n");                                                \
-			failures++;                                                  \
-		}                                                                \
-		fflush(stdout);                                                  \
-	} while (0)
-
-#define CHECK_RV(name, got, want) \
-	CHECK(name, (got) == (want), "rv 0x%lx, want 0x%lx (%s)", (unsigned long)(got), (unsigned long)(want), #want)
 
 /* ---- Calling every function with zero arguments ----------------------------------------------
  * Every parameter of every PKCS#11 function is an integer or a pointer (CK_BBOOL included), which
@@ -146,12 +133,13 @@ static void check_all_zero_arguments(void)
 
 /* ---- The checks ------------------------------------------------------------------------------ */
 
-static void load(void)
+void load(const char *path)
 {
 	CK_RV (*get_list)(CK_FUNCTION_LIST_PTR_PTR);
 	CK_RV (*get_interface)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS);
 	CK_INTERFACE_PTR iface = NULL_PTR;
 
+	library_path = path;
 	library = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
 	if (library == NULL) {
 		printf("FAIL dlopen: %s\n", dlerror());
@@ -458,19 +446,24 @@ static void check_dlclose(void)
 	CHECK("still loaded after dlclose (-z nodelete)", again != NULL, "unloaded");
 	if (again != NULL)
 		dlclose(again);
-	load();
+	load(library_path);
 	CHECK_RV("C_Initialize after dlclose and dlopen", p11->C_Initialize(NULL_PTR), CKR_OK);
 	CHECK_RV("C_Finalize", p11->C_Finalize(NULL_PTR), CKR_OK);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[2], "operations") == 0) {
+		load(argv[1]);
+		check_operations(argv[3]);
+		printf("%d failures\n", failures);
+		return failures != 0;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s LIBRARY\n", argv[0]);
+		fprintf(stderr, "usage: %s LIBRARY [operations USER_PIN]\n", argv[0]);
 		return 2;
 	}
-	library_path = argv[1];
-	load();
+	load(argv[1]);
 	check_interfaces();
 	check_all_not_initialized("before C_Initialize", CKR_CRYPTOKI_NOT_INITIALIZED);
 	check_initialize_arguments();
