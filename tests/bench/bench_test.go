@@ -79,19 +79,21 @@ func BenchmarkModules(b *testing.B) {
 					if out.Unsupported != "" || out.Failed != "" {
 						continue
 					}
-					ms := measurement{module: env.modules[id], load: w, threads: n, warmup: *flagWarmup, window: *flagWindow}
+					ms := measurement{module: env.modules[id], load: w, threads: n, warmup: *flagWarmup, window: *flagWindow,
+						clientPids: []int{os.Getpid()}, serverPids: env.serverPids(id)}
 					if perf != nil && round == 0 {
-						name, pids := fmt.Sprintf("%s-%d-%s", w.id, n, id), env.pids(id)
+						name, pids := fmt.Sprintf("%s-%d-%s", w.id, n, id), append(ms.clientPids, ms.serverPids...)
 						ms.profile = func() func() { return perf.start(name, pids) }
 					}
-					rate, err := ms.run()
+					res, err := ms.run()
 					if err != nil {
 						out.Failed = err.Error()
 						progress("%-28s %2d threads  %-15s round %d: failed: %v", w.title, n, id.Title(), round+1, err)
 						continue
 					}
-					out.Rounds = append(out.Rounds, rate)
-					progress("%-28s %2d threads  %-15s round %d: %s ops/s", w.title, n, id.Title(), round+1, formatRate(rate))
+					out.Rounds, out.Costs = append(out.Rounds, res.rate), append(out.Costs, res.cost)
+					progress("%-28s %2d threads  %-15s round %d: %s ops/s, %.0f + %.0f µs and %.1f context switches per op",
+						w.title, n, id.Title(), round+1, formatRate(res.rate), res.cost.ClientCPU, res.cost.ServerCPU, res.cost.Switches)
 				}
 			}
 			rows = append(rows, row)
@@ -248,16 +250,17 @@ func (env *benchEnv) judge(id Module, w *workload) Outcome {
 	return Outcome{}
 }
 
-// pids are the processes doing the work of module id, for perf.
-func (env *benchEnv) pids(id Module) []int {
-	self := os.Getpid()
+// serverPids are the processes serving module id: p11-kit server and the
+// child it forked for this process; hsmd serve and its worker. Looked up
+// anew for each measurement, as a server may have replaced its child.
+func (env *benchEnv) serverPids(id Module) []int {
 	switch {
 	case id == P11Kit && env.p11kit != nil:
-		return append([]int{self}, descendants(env.p11kit.Pid)...)
+		return descendants(env.p11kit.Pid)
 	case id == CloudP11 && env.cloud != nil:
-		return append([]int{self}, descendants(env.cloud.Hsmd.Pid())...)
+		return descendants(env.cloud.Hsmd.Pid())
 	}
-	return []int{self}
+	return nil
 }
 
 // rotate is modules starting at the round's index, so that no module is

@@ -57,6 +57,28 @@ type Outcome struct {
 	Unsupported string
 	// Failed says why the measurement failed (an error from the module).
 	Failed string
+	// Costs holds the cost per op of each round, in the order of Rounds.
+	Costs []Cost
+}
+
+// Cost is what one operation cost the machine, averaged over a round.
+type Cost struct {
+	// ClientCPU and ServerCPU are CPU microseconds per op: of the process
+	// that calls the module (the harness's own work included, the same for
+	// every module), and of the module's server processes (p11-kit server
+	// and its child; hsmd's front and worker).
+	ClientCPU, ServerCPU float64
+	// Switches is context switches per op, all processes together.
+	Switches float64
+}
+
+// MedianCost is the median of each field of Costs on its own.
+func (o Outcome) MedianCost() Cost {
+	var c, s, sw []float64
+	for _, x := range o.Costs {
+		c, s, sw = append(c, x.ClientCPU), append(s, x.ServerCPU), append(sw, x.Switches)
+	}
+	return Cost{ClientCPU: median(c), ServerCPU: median(s), Switches: median(sw)}
 }
 
 // Measured reports whether the outcome has a figure.
@@ -282,6 +304,21 @@ func (r Report) Markdown() string {
 		fmt.Fprintf(&b, " %s |\n", strings.Join(goals, "; "))
 	}
 	fmt.Fprintf(&b, "\nTargets: %d met, %d missed, %d without a figure, %d not applicable.\n", met, missed, unknown, na)
+
+	b.WriteString("\nCost per operation, which the load of other processes disturbs far less than ops/s: CPU time of the client process ")
+	b.WriteString("(the harness's own share included, alike for every module) + of the server processes, in µs, and context switches of all of them; medians of the rounds.\n\n")
+	b.WriteString("| operation | threads |")
+	for _, m := range Modules() {
+		fmt.Fprintf(&b, " %s |", m.Title())
+	}
+	b.WriteString("\n| --- | ---: | ---: | ---: | ---: |\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "| %s | %d |", cell(row.Title), row.Threads)
+		for _, m := range Modules() {
+			fmt.Fprintf(&b, " %s |", formatCost(m, row.Outcomes[m]))
+		}
+		b.WriteString("\n")
+	}
 	if notes := append(r.Footnotes(), r.Notes...); len(notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range notes {
@@ -306,6 +343,18 @@ func formatOutcome(o Outcome) string {
 		s += fmt.Sprintf(" ±%.0f%%", 100*o.Spread())
 	}
 	return s
+}
+
+// formatCost is an outcome's cell in the cost table.
+func formatCost(m Module, o Outcome) string {
+	if !o.Measured() || len(o.Costs) == 0 {
+		return "–"
+	}
+	c := o.MedianCost()
+	if m == SoftHSM {
+		return fmt.Sprintf("%.0f µs, %.1f cs", c.ClientCPU, c.Switches)
+	}
+	return fmt.Sprintf("%.0f + %.0f µs, %.1f cs", c.ClientCPU, c.ServerCPU, c.Switches)
 }
 
 // formatRate prints ops/s with thousands separators, and one decimal below

@@ -64,8 +64,10 @@ func TestFormatRate(t *testing.T) {
 func sampleReport() Report {
 	ecdsa8 := Row{Operation: OpECDSA, Title: "ECDSA P-256 sign", Threads: 8}
 	ecdsa8.Outcomes[SoftHSM] = measured(19000, 20000, 21000)
+	ecdsa8.Outcomes[SoftHSM].Costs = []Cost{{ClientCPU: 100}, {ClientCPU: 104, Switches: 0.5}, {ClientCPU: 90, Switches: 0.25}}
 	ecdsa8.Outcomes[P11Kit] = measured(4000, 4000, 4000)
 	ecdsa8.Outcomes[CloudP11] = measured(10000, 10500, 11000)
+	ecdsa8.Outcomes[CloudP11].Costs = []Cost{{40, 80, 12}, {45, 70, 14}, {50, 75, 13}}
 	gcm1 := Row{Operation: OpGCM, Title: "AES-256-GCM encrypt 1 KiB", Threads: 1}
 	gcm1.Outcomes[SoftHSM] = measured(50000)
 	gcm1.Outcomes[P11Kit] = Outcome{Unsupported: "CKM_AES_GCM is not in C_GetMechanismList"}
@@ -95,6 +97,9 @@ func TestMarkdown(t *testing.T) {
 	assert.Contains(t, lines, "- ¹ p11-kit remote: CKM_AES_GCM is not in C_GetMechanismList (AES-256-GCM encrypt 1 KiB at 1, 8 threads)")
 	assert.Contains(t, lines, "- ² cloudp11: C_Encrypt: pkcs11: 0x30: CKR_DEVICE_ERROR / lost (AES-256-GCM encrypt 1 KiB at 1, 8 threads)")
 	assert.Contains(t, lines, "- p11-kit remote could not be set up", "a note must stay on one line")
+	assert.Contains(t, lines, "| ECDSA P-256 sign | 8 | 100 µs, 0.2 cs | – | 45 + 75 µs, 13.0 cs |",
+		"costs: each field's median; no costs, no cell")
+	assert.Contains(t, lines, "| AES-256-GCM encrypt 1 KiB | 1 | – | – | – |")
 	assert.True(t, strings.HasSuffix(md, "\n"))
 
 	// Every table row has as many cells as its header.

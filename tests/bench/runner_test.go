@@ -17,9 +17,19 @@ type measurement struct {
 	threads int
 	warmup  time.Duration
 	window  time.Duration
+	// clientPids and serverPids are the processes whose CPU time and
+	// context switches the window is charged: this process, and the
+	// module's server processes (none for SoftHSM direct).
+	clientPids, serverPids []int
 	// profile, when set, is called as the counted window starts and its
 	// result when it ends.
 	profile func() (stop func())
+}
+
+// result is what a measurement gives: ops/s, and the cost of one op.
+type result struct {
+	rate float64
+	cost Cost
 }
 
 // runs numbers measurements in the process, for the GCM IVs.
@@ -33,9 +43,10 @@ type counter struct {
 }
 
 // run opens the sessions, starts the goroutines, waits out the warm-up,
-// counts the ops completed in the window, and returns ops/s. The first
-// error of any goroutine ends the measurement and is returned.
-func (ms measurement) run() (float64, error) {
+// counts the ops completed in the window and the CPU time and context
+// switches spent in it. The first error of any goroutine ends the
+// measurement and is returned.
+func (ms measurement) run() (result, error) {
 	m, w := ms.module, ms.load
 	sessions := make([]pkcs11.SessionHandle, ms.threads)
 	defer func() {
@@ -49,7 +60,7 @@ func (ms measurement) run() (float64, error) {
 		for i := range sessions {
 			s, err := m.ctx.OpenSession(m.slot, pkcs11.CKF_SERIAL_SESSION)
 			if err != nil {
-				return 0, fmt.Errorf("C_OpenSession %d of %d: %w", i+1, ms.threads, err)
+				return result{}, fmt.Errorf("C_OpenSession %d of %d: %w", i+1, ms.threads, err)
 			}
 			sessions[i] = s
 		}
@@ -90,31 +101,49 @@ func (ms measurement) run() (float64, error) {
 	close(start)
 	if err := waitOrFail(ms.warmup, failed); err != nil {
 		finish()
-		return 0, err
+		return result{}, err
 	}
 	var stopProfile func()
 	if ms.profile != nil {
 		stopProfile = ms.profile()
 	}
+	client0, cerr0 := ReadUsage(ms.clientPids)
+	server0, serr0 := ReadUsage(ms.serverPids)
 	n0, t0 := total(), time.Now()
 	err := waitOrFail(ms.window, failed)
 	n1, t1 := total(), time.Now()
+	client1, cerr1 := ReadUsage(ms.clientPids)
+	server1, serr1 := ReadUsage(ms.serverPids)
 	if stopProfile != nil {
 		stopProfile()
 	}
 	finish()
 	if err != nil {
-		return 0, err
+		return result{}, err
 	}
 	select {
 	case err := <-failed: // an op that failed after the window closed
-		return 0, err
+		return result{}, err
 	default:
 	}
 	if n1 == n0 {
-		return 0, errors.New("no operation completed within the window")
+		return result{}, errors.New("no operation completed within the window")
 	}
-	return float64(n1-n0) / t1.Sub(t0).Seconds(), nil
+	if err := errors.Join(cerr0, serr0, cerr1, serr1); err != nil {
+		// A server process that ended in the window fails the reading;
+		// the throughput still stands.
+		return result{}, fmt.Errorf("reading CPU time: %w", err)
+	}
+	ops := float64(n1 - n0)
+	c, sv := client1.Sub(client0), server1.Sub(server0)
+	return result{
+		rate: ops / t1.Sub(t0).Seconds(),
+		cost: Cost{
+			ClientCPU: float64(c.CPU.Microseconds()) / ops,
+			ServerCPU: float64(sv.CPU.Microseconds()) / ops,
+			Switches:  float64(c.Switches+sv.Switches) / ops,
+		},
+	}, nil
 }
 
 // waitOrFail waits for d, or less when a goroutine reports an error.
