@@ -2,13 +2,15 @@ package worker
 
 import (
 	"crypto/sha256"
+	"fmt"
 
 	"github.com/cloudp11/cloudp11/transport"
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
 
-// opKind names the operations of a session that can hold an output
-// computed for a length query.
+// opKind names the operations of a session: those a C_xxxInit starts
+// (tracked for the lifetime rule, lifetime.go) and the calls that can hold
+// an output computed for a length query.
 type opKind uint8
 
 const (
@@ -23,6 +25,31 @@ const (
 	opVerify // never holds an output; listed so Init and calls share the checks
 	opKinds
 )
+
+// String names the kind by its init function, for log lines.
+func (k opKind) String() string {
+	switch k {
+	case opEncrypt:
+		return "C_EncryptInit"
+	case opDecrypt:
+		return "C_DecryptInit"
+	case opDigest:
+		return "C_DigestInit"
+	case opSign:
+		return "C_SignInit"
+	case opSignRecover:
+		return "C_SignRecoverInit"
+	case opVerify:
+		return "C_VerifyInit"
+	case opVerifyRecover:
+		return "C_VerifyRecoverInit"
+	case opWrap:
+		return "C_WrapKey"
+	case opState:
+		return "C_GetOperationState"
+	}
+	return fmt.Sprintf("opKind(%d)", uint8(k))
+}
 
 // cachedOutput is an output computed to answer a length query: the call
 // that computed it, a digest of its input, and the output.
