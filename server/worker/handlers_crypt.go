@@ -16,32 +16,32 @@ func (s *Server) registerCrypt() {
 		return s.initHandler("C_EncryptInit", opEncrypt, &req.OperationInit, s.b.ctx.EncryptInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.EncryptRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_Encrypt", opEncrypt, transport.MsgEncrypt, req.Data, req.LengthOnly, dataCall(s.b.ctx.Encrypt, req.Data))
+		return s.outputHandler(req.Session, transport.MsgEncrypt, req.Data, req.LengthOnly, dataCall(s.b.ctx.Encrypt, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.EncryptUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_EncryptUpdate", opEncrypt, transport.MsgEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.EncryptUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.EncryptUpdate, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.EncryptFinalRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_EncryptFinal", opEncrypt, transport.MsgEncryptFinal, nil, req.LengthOnly, s.b.ctx.EncryptFinal)
+		return s.outputHandler(req.Session, transport.MsgEncryptFinal, nil, req.LengthOnly, s.b.ctx.EncryptFinal)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.EncryptOnceRequest) (*transport.FusedOutputResponse, error) {
-		return s.onceHandler(&req.OnceRequest, "C_EncryptInit", "C_Encrypt", opEncrypt, transport.MsgEncrypt, s.b.ctx.EncryptInit, dataCall(s.b.ctx.Encrypt, req.Data))
+		return s.onceHandler(&req.OnceRequest, "C_EncryptInit", opEncrypt, transport.MsgEncrypt, s.b.ctx.EncryptInit, dataCall(s.b.ctx.Encrypt, req.Data))
 	})
 
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptInitRequest) (*transport.StatusResponse, error) {
 		return s.initHandler("C_DecryptInit", opDecrypt, &req.OperationInit, s.b.ctx.DecryptInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_Decrypt", opDecrypt, transport.MsgDecrypt, req.Data, req.LengthOnly, dataCall(s.b.ctx.Decrypt, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDecrypt, req.Data, req.LengthOnly, dataCall(s.b.ctx.Decrypt, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DecryptUpdate", opDecrypt, transport.MsgDecryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDecryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptUpdate, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptFinalRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DecryptFinal", opDecrypt, transport.MsgDecryptFinal, nil, req.LengthOnly, s.b.ctx.DecryptFinal)
+		return s.outputHandler(req.Session, transport.MsgDecryptFinal, nil, req.LengthOnly, s.b.ctx.DecryptFinal)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptOnceRequest) (*transport.FusedOutputResponse, error) {
-		return s.onceHandler(&req.OnceRequest, "C_DecryptInit", "C_Decrypt", opDecrypt, transport.MsgDecrypt, s.b.ctx.DecryptInit, dataCall(s.b.ctx.Decrypt, req.Data))
+		return s.onceHandler(&req.OnceRequest, "C_DecryptInit", opDecrypt, transport.MsgDecrypt, s.b.ctx.DecryptInit, dataCall(s.b.ctx.Decrypt, req.Data))
 	})
 }
 
@@ -58,23 +58,25 @@ func (s *Server) registerDigest() {
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_Digest", opDigest, transport.MsgDigest, req.Data, req.LengthOnly, dataCall(s.b.ctx.Digest, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDigest, req.Data, req.LengthOnly, dataCall(s.b.ctx.Digest, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestUpdateRequest) (*transport.StatusResponse, error) {
-		return s.statusHandler(req.Session, "C_DigestUpdate", opDigest, func(sh pkcs11.SessionHandle) error {
+		return s.statusHandler(req.Session, transport.MsgDigestUpdate, func(sh pkcs11.SessionHandle) error {
 			return s.b.ctx.DigestUpdate(sh, req.Data)
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestKeyRequest) (*transport.StatusResponse, error) {
-		if err := s.checkObject(req.Key, ck.CKR_KEY_HANDLE_INVALID); err != nil {
-			return nil, err
-		}
-		return s.statusHandler(req.Session, "C_DigestKey", opDigest, func(sh pkcs11.SessionHandle) error {
-			return s.b.ctx.DigestKey(sh, pkcs11.ObjectHandle(req.Key))
+		// A key this worker never returned is refused inside the session,
+		// so the refusal ends the digest as the backend's would.
+		return &transport.StatusResponse{}, s.withSession(req.Session, func(sess *session) error {
+			check := func() error { return s.checkObject(req.Key, ck.CKR_KEY_HANDLE_INVALID) }
+			return s.statusLocked(sess, transport.MsgDigestKey, check, func(sh pkcs11.SessionHandle) error {
+				return s.b.ctx.DigestKey(sh, pkcs11.ObjectHandle(req.Key))
+			})
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestFinalRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DigestFinal", opDigest, transport.MsgDigestFinal, nil, req.LengthOnly, s.b.ctx.DigestFinal)
+		return s.outputHandler(req.Session, transport.MsgDigestFinal, nil, req.LengthOnly, s.b.ctx.DigestFinal)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestOnceRequest) (*transport.FusedOutputResponse, error) {
 		resp := &transport.FusedOutputResponse{Stage: transport.StageInit}
@@ -83,7 +85,7 @@ func (s *Server) registerDigest() {
 				return err
 			}
 			resp.Stage = transport.StageOperation
-			out, err := s.outputLocked(sess, "C_Digest", opDigest, transport.MsgDigest, req.Data, req.LengthOnly, dataCall(s.b.ctx.Digest, req.Data))
+			out, err := s.outputLocked(sess, transport.MsgDigest, req.Data, req.LengthOnly, dataCall(s.b.ctx.Digest, req.Data))
 			resp.Out = out
 			return err
 		})
@@ -105,5 +107,9 @@ func (s *Server) digestInitLocked(sess *session, m ck.Mechanism) error {
 	if err != nil {
 		return err
 	}
-	return backendErr("C_DigestInit", s.b.ctx.DigestInit(pkcs11.SessionHandle(sess.handle), mech))
+	if err := s.b.ctx.DigestInit(pkcs11.SessionHandle(sess.handle), mech); err != nil {
+		return backendErr("C_DigestInit", err)
+	}
+	sess.live[opDigest] = true
+	return nil
 }

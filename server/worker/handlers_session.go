@@ -50,7 +50,7 @@ func (s *Server) closeSession(_ context.Context, _ *transport.Inbound, req *tran
 		// The backend no longer knows it: forget it too.
 	}
 	sess.closed = true
-	sess.pending = [opKinds]*cachedOutput{}
+	sess.forgetOperations()
 	s.dropSession(sess.handle)
 	return &transport.StatusResponse{}, nil
 }
@@ -75,7 +75,7 @@ func (s *Server) closeAllSessions(_ context.Context, _ *transport.Inbound, _ *tr
 	}
 	for _, sess := range all {
 		sess.closed = true
-		sess.pending = [opKinds]*cachedOutput{}
+		sess.forgetOperations()
 		s.dropSession(sess.handle)
 	}
 	return &transport.StatusResponse{}, nil
@@ -118,8 +118,18 @@ func (s *Server) setOperationState(_ context.Context, _ *transport.Inbound, req 
 			return ck.Errorf(ck.CKR_SAVED_STATE_INVALID, "C_SetOperationState", "an empty state")
 		}
 		sess.pending = [opKinds]*cachedOutput{}
-		return backendErr("C_SetOperationState", s.b.ctx.SetOperationState(pkcs11.SessionHandle(sess.handle), req.State,
-			pkcs11.ObjectHandle(req.EncryptionKey), pkcs11.ObjectHandle(req.AuthenticationKey)))
+		err := s.b.ctx.SetOperationState(pkcs11.SessionHandle(sess.handle), req.State,
+			pkcs11.ObjectHandle(req.EncryptionKey), pkcs11.ObjectHandle(req.AuthenticationKey))
+		if err == nil {
+			// The state may hold any operation, which the worker cannot
+			// see: each counts as started, so an error ends it. Ending one
+			// that is not there costs a call answering
+			// CKR_OPERATION_NOT_INITIALIZED.
+			for _, k := range operationKinds {
+				sess.live[k] = true
+			}
+		}
+		return backendErr("C_SetOperationState", err)
 	})
 }
 

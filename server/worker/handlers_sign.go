@@ -15,24 +15,24 @@ func (s *Server) registerSign() {
 		return s.initHandler("C_SignInit", opSign, &req.OperationInit, s.b.ctx.SignInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_Sign", opSign, transport.MsgSign, req.Data, req.LengthOnly, dataCall(s.b.ctx.Sign, req.Data))
+		return s.outputHandler(req.Session, transport.MsgSign, req.Data, req.LengthOnly, dataCall(s.b.ctx.Sign, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignUpdateRequest) (*transport.StatusResponse, error) {
-		return s.statusHandler(req.Session, "C_SignUpdate", opSign, func(sh pkcs11.SessionHandle) error {
+		return s.statusHandler(req.Session, transport.MsgSignUpdate, func(sh pkcs11.SessionHandle) error {
 			return s.b.ctx.SignUpdate(sh, req.Data)
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignFinalRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_SignFinal", opSign, transport.MsgSignFinal, nil, req.LengthOnly, s.b.ctx.SignFinal)
+		return s.outputHandler(req.Session, transport.MsgSignFinal, nil, req.LengthOnly, s.b.ctx.SignFinal)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignRecoverInitRequest) (*transport.StatusResponse, error) {
 		return s.initHandler("C_SignRecoverInit", opSignRecover, &req.OperationInit, s.b.ctx.SignRecoverInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignRecoverRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_SignRecover", opSignRecover, transport.MsgSignRecover, req.Data, req.LengthOnly, dataCall(s.b.ctx.SignRecover, req.Data))
+		return s.outputHandler(req.Session, transport.MsgSignRecover, req.Data, req.LengthOnly, dataCall(s.b.ctx.SignRecover, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignOnceRequest) (*transport.FusedOutputResponse, error) {
-		return s.onceHandler(&req.OnceRequest, "C_SignInit", "C_Sign", opSign, transport.MsgSign, s.b.ctx.SignInit, dataCall(s.b.ctx.Sign, req.Data))
+		return s.onceHandler(&req.OnceRequest, "C_SignInit", opSign, transport.MsgSign, s.b.ctx.SignInit, dataCall(s.b.ctx.Sign, req.Data))
 	})
 }
 
@@ -43,17 +43,17 @@ func (s *Server) registerVerify() {
 		return s.initHandler("C_VerifyInit", opVerify, &req.OperationInit, s.b.ctx.VerifyInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.VerifyRequest) (*transport.StatusResponse, error) {
-		return s.statusHandler(req.Session, "C_Verify", opVerify, func(sh pkcs11.SessionHandle) error {
+		return s.statusHandler(req.Session, transport.MsgVerify, func(sh pkcs11.SessionHandle) error {
 			return s.b.ctx.Verify(sh, req.Data, req.Signature)
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.VerifyUpdateRequest) (*transport.StatusResponse, error) {
-		return s.statusHandler(req.Session, "C_VerifyUpdate", opVerify, func(sh pkcs11.SessionHandle) error {
+		return s.statusHandler(req.Session, transport.MsgVerifyUpdate, func(sh pkcs11.SessionHandle) error {
 			return s.b.ctx.VerifyUpdate(sh, req.Data)
 		})
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.VerifyFinalRequest) (*transport.StatusResponse, error) {
-		return s.statusHandler(req.Session, "C_VerifyFinal", opVerify, func(sh pkcs11.SessionHandle) error {
+		return s.statusHandler(req.Session, transport.MsgVerifyFinal, func(sh pkcs11.SessionHandle) error {
 			return s.b.ctx.VerifyFinal(sh, req.Signature)
 		})
 	})
@@ -61,7 +61,7 @@ func (s *Server) registerVerify() {
 		return s.initHandler("C_VerifyRecoverInit", opVerifyRecover, &req.OperationInit, s.b.ctx.VerifyRecoverInit)
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.VerifyRecoverRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_VerifyRecover", opVerifyRecover, transport.MsgVerifyRecover, req.Signature, req.LengthOnly, dataCall(s.b.ctx.VerifyRecover, req.Signature))
+		return s.outputHandler(req.Session, transport.MsgVerifyRecover, req.Signature, req.LengthOnly, dataCall(s.b.ctx.VerifyRecover, req.Signature))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.VerifyOnceRequest) (*transport.FusedStatusResponse, error) {
 		resp := &transport.FusedStatusResponse{Stage: transport.StageInit}
@@ -70,7 +70,9 @@ func (s *Server) registerVerify() {
 				return err
 			}
 			resp.Stage = transport.StageOperation
-			return backendErr("C_Verify", s.b.ctx.Verify(pkcs11.SessionHandle(sess.handle), req.Data, req.Signature))
+			return s.statusLocked(sess, transport.MsgVerify, nil, func(sh pkcs11.SessionHandle) error {
+				return s.b.ctx.Verify(sh, req.Data, req.Signature)
+			})
 		})
 		resp.RV = ck.RVOf(err)
 		return resp, nil
@@ -81,15 +83,15 @@ func (s *Server) registerVerify() {
 // output is the encryption's or the decryption's, cached under that kind.
 func (s *Server) registerDual() {
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DigestEncryptUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DigestEncryptUpdate", opEncrypt, transport.MsgDigestEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DigestEncryptUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDigestEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DigestEncryptUpdate, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptDigestUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DecryptDigestUpdate", opDecrypt, transport.MsgDecryptDigestUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptDigestUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDecryptDigestUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptDigestUpdate, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.SignEncryptUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_SignEncryptUpdate", opEncrypt, transport.MsgSignEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.SignEncryptUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgSignEncryptUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.SignEncryptUpdate, req.Data))
 	})
 	handle(s, func(_ context.Context, _ *transport.Inbound, req *transport.DecryptVerifyUpdateRequest) (*transport.OutputResponse, error) {
-		return s.outputHandler(req.Session, "C_DecryptVerifyUpdate", opDecrypt, transport.MsgDecryptVerifyUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptVerifyUpdate, req.Data))
+		return s.outputHandler(req.Session, transport.MsgDecryptVerifyUpdate, req.Data, req.LengthOnly, dataCall(s.b.ctx.DecryptVerifyUpdate, req.Data))
 	})
 }

@@ -131,7 +131,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	for _, sess := range sessions {
 		sess.closed = true // no call holds sess.mu: they all hold life
-		sess.pending = [opKinds]*cachedOutput{}
+		sess.forgetOperations()
 	}
 	if len(sessions) > 0 {
 		if err := s.b.ctx.CloseAllSessions(s.b.slot); err != nil {

@@ -15,6 +15,10 @@ type session struct {
 	mu      sync.Mutex // held for the whole of a call on the session
 	closed  bool
 	pending [opKinds]*cachedOutput // outputs computed for a length query
+	// live are the backend operations the worker started (their init
+	// succeeded) and has not seen end: the ones to end after an error
+	// (lifetime.go).
+	live [opKinds]bool
 }
 
 // objectEntry is an object handle the worker gave out.
