@@ -41,6 +41,35 @@
 // CKR_OPERATION_ACTIVE); a call of the same operation with another input or
 // another function ends it with CKR_ARGUMENTS_BAD.
 //
+// # Operation lifetime
+//
+// The worker enforces the operation lifetime rule of PKCS#11 v2.40
+// §5.8-§5.13 for backends that do not: a single-part call (C_Encrypt,
+// C_Decrypt, C_Digest, C_Sign, C_SignRecover, C_Verify, C_VerifyRecover)
+// ends its operation whatever it answers, except CKR_BUFFER_TOO_SMALL and
+// a successful length query, and an error of an update or a final ends it
+// too. SoftHSMv2 2.6 keeps the operation after some errors (every
+// dual-function update, which it does not serve; the final of ECDSA or raw
+// RSA signatures and verifications; RSA encryption's and decryption's
+// update and final), and the application's next C_xxxInit would answer
+// CKR_OPERATION_ACTIVE; core counts on the server having ended it.
+//
+// The worker knows which operations it started on each session
+// (lifetime.go). After an error of a call under one (a fused message's
+// second stage and the worker's own refusals included) it ends the
+// operation on the backend, in process, without a round trip: the kind's
+// final with its output discarded (C_VerifyFinal with an empty signature),
+// then, unless that succeeded, the single-part call on empty input, which
+// ends what SoftHSM keeps after refusing the final. These calls go to the
+// module's function list directly (raw_end_cgo.go); their answers are
+// logged at debug level and the caller gets the failed call's CK_RV. An
+// error that proves no operation exists costs nothing: the session is gone
+// (CKR_SESSION_HANDLE_INVALID...), or the worker never started an
+// operation of the kind (CKR_OPERATION_NOT_INITIALIZED for one it never
+// began). On a backend that ended the operation itself, the ending calls
+// answer CKR_OPERATION_NOT_INITIALIZED and change nothing. After
+// C_SetOperationState every kind counts as started, the state being opaque.
+//
 // # Attributes
 //
 // C_GetAttributeValue answers a whole template in one round trip. The
