@@ -117,8 +117,7 @@ func (l *Library) single(fn string, s *session, op *operation, data []byte) ([]b
 		resp, err := invoke[*transport.FusedOutputResponse](ctx, e, fn, onceRequest(s, op, data))
 		if err != nil {
 			if resp != nil && resp.Stage == transport.StageInit {
-				e.refuseFusing(op)
-				return nil, keyHandleError(fn, err)
+				return nil, l.fusedInitFailed(fn, s, op, err)
 			}
 			return nil, err
 		}

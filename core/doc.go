@@ -81,18 +81,23 @@
 // left in the worker would make the next C_xxxInit answer
 // CKR_OPERATION_ACTIVE.
 //
-// Fused messages (docs/protocol.md 5.2): when core can check an init
-// itself (the mechanism's flags from the token, the key's class, type and
-// usage flag read once per key, a live connection; see canDefer), C_SignInit,
-// C_VerifyInit, C_EncryptInit, C_DecryptInit and C_DigestInit send nothing
-// and the single-part call sends init and operation together, so
-// init-and-sign costs one round trip. C_FindObjectsInit sends nothing
-// either; the first C_FindObjects runs init, search and final at once and
-// keeps the result when the search is complete. Anything core cannot
-// check goes to the server as a plain init, so errors stay where the
-// specification puts them. What core cannot check (a key size out of the
-// mechanism's range, a key changed by another application since core read
-// it) is reported by the single-part call instead of the init.
+// Fused messages (docs/protocol.md 5.2): when core can make every check
+// the backend's init would make (fuse_checks.go lists them: the
+// mechanism's flags and key size range from the token; the key's class,
+// type, usage flag, CKA_ALLOWED_MECHANISMS, size and curve, its privacy
+// and CKA_ALWAYS_AUTHENTICATE, read once per key; a parameter every token
+// takes; a live connection; see canDefer), C_SignInit, C_VerifyInit,
+// C_EncryptInit, C_DecryptInit and C_DigestInit send nothing and the
+// single-part call sends init and operation together, so init-and-sign
+// costs one round trip. C_FindObjectsInit of a template of common
+// attributes sends nothing either; the first C_FindObjects runs init,
+// search and final at once and keeps the result when the search is
+// complete. Anything core cannot check (an unknown curve, a vendor key
+// type or mechanism, a PSS or OAEP parameter) goes to the server as a
+// plain init, so errors stay where the specification puts them. What
+// remains, and is then reported by the single-part call, is listed with
+// canDefer: a key changed or destroyed after core read it, and refusals
+// PKCS#11 gives a client no way to foresee (the backend's own policy).
 //
 // # Logging
 //
@@ -167,8 +172,9 @@
 // state. Lock order: a session's mu; an epoch's mechMu (held while the
 // token's mechanism information is fetched); a cluster's bind semaphore
 // (binding, reconnecting); then the leaf locks (cluster.mu, epoch.mu,
-// epoch.loginMu, slot.identMu, the session and object tables), which are
-// never held across a call to the server. Handle counters are atomic.
+// epoch.loginMu, epoch.attrMu, slot.identMu, the session and object
+// tables), which are never held across a call to the server. Handle
+// counters are atomic.
 // A Member and a Dialer are read-only after construction.
 //
 // # Limits

@@ -37,8 +37,8 @@ type epoch struct {
 	loggedIn bool        // guarded by loginMu: the application is logged in to the token
 	user     ck.UserType // guarded by loginMu
 
-	fuseMu sync.Mutex
-	noFuse map[fuseKey]bool // guarded by fuseMu
+	attrMu  sync.Mutex
+	attrGen uint64 // guarded by attrMu: keys whose attributes core forgot
 
 	mechMu   sync.Mutex
 	mechs    []ck.MechanismType                   // guarded by mechMu; nil until fetched

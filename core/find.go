@@ -10,7 +10,9 @@ import (
 // search is a session's active C_FindObjects operation.
 //
 // With a server that serves fused messages, C_FindObjectsInit checks the
-// template and sends nothing; the first C_FindObjects sends
+// template and, when every attribute is one every token knows
+// (searchFits: a token may refuse others at C_FindObjectsInit), sends
+// nothing; the first C_FindObjects sends
 // FindObjectsOnce, which runs init, a search for up to fusedFindMax
 // objects and final in one round trip. When the server found fewer than
 // that, the search is complete: the handles are kept here and every later
@@ -43,7 +45,7 @@ func (l *Library) FindObjectsInit(h ck.SessionHandle, t []ck.Attribute) error {
 			return err
 		}
 		f := &search{template: cloneTemplate(t)}
-		if !s.epoch.caps.Has(transport.CapFused) {
+		if !s.epoch.caps.Has(transport.CapFused) || !searchFits(t) {
 			if err := l.sendFindInit(fn, s, f); err != nil {
 				return err
 			}

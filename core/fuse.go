@@ -9,19 +9,28 @@ import (
 
 // keyAttrs is what core knows of a key to check an init itself: read with
 // one C_GetAttributeValue the first time the key is used in an init, kept
-// in the object until C_SetAttributeValue changes it through the library.
+// in the object until C_SetAttributeValue changes it through the library
+// or a fused init of the key fails.
 type keyAttrs struct {
 	class              ck.ObjectClass
 	keyType            ck.KeyType
-	private            bool
-	alwaysAuthenticate bool
+	private            bool                      // true when the token would not say
+	alwaysAuthenticate bool                      // true for a private key when the token would not say
 	usage              map[ck.AttributeType]bool // CKA_SIGN, CKA_VERIFY, CKA_ENCRYPT, CKA_DECRYPT
+	allowed            []ck.MechanismType        // CKA_ALLOWED_MECHANISMS; empty: no restriction
+	allowedUnreadable  bool                      // CKA_ALLOWED_MECHANISMS came in a shape core cannot read
+	modulus            []byte                    // CKA_MODULUS of an RSA key; nil when unknown
+	curve              *curve                    // the curve of CKA_EC_PARAMS; nil when unknown
+	valueLen           uint64                    // CKA_VALUE_LEN of a secret key in bytes; 0 when unknown
 }
 
-// keyAttrTypes are the attributes keyAttrs is read from.
+// keyAttrTypes are the attributes keyAttrs is read from. Those a key does
+// not have (CKA_MODULUS of an AES key) come back CKR_ATTRIBUTE_TYPE_INVALID
+// in the same answer.
 var keyAttrTypes = []ck.AttributeType{
 	ck.CKA_CLASS, ck.CKA_KEY_TYPE, ck.CKA_PRIVATE, ck.CKA_ALWAYS_AUTHENTICATE,
 	ck.CKA_SIGN, ck.CKA_VERIFY, ck.CKA_ENCRYPT, ck.CKA_DECRYPT,
+	ck.CKA_ALLOWED_MECHANISMS, ck.CKA_MODULUS, ck.CKA_EC_PARAMS, ck.CKA_VALUE_LEN,
 }
 
 // usageOf is the usage attribute and the object classes each kind that
@@ -38,19 +47,39 @@ var usageOf = map[opKind]struct {
 }
 
 // canDefer decides whether op's init can wait for its single-part call
-// (docs/protocol.md 5.2): only when the server serves fused messages and
-// core has checked everything the specification makes the init answer
-// (and a connection to the session's member is up):
-// the token has the mechanism for this function, and for keyed kinds the
-// key's class, type and usage flag fit, it needs no context-specific login,
-// and it is not a private object while the application is logged out.
-// Anything core is unsure of, or that would fail, goes to the server as
-// a plain init, so errors stay in C_xxxInit.
+// (docs/protocol.md 5.2): only when the server serves fused messages, a
+// connection to the session's member is up, and core has made every
+// check the backend's init makes (fuse_checks.go): the token has the
+// mechanism for this function; the mechanism's parameter is one every
+// token takes; for keyed kinds the key's class, type and usage flag fit,
+// its CKA_ALLOWED_MECHANISMS has the mechanism, its size is within the
+// mechanism's range, it needs no context-specific login, and it is not a
+// private object without a user login. Anything core cannot judge
+// (unknown curves, vendor key types and mechanisms, parameters tokens
+// judge differently) goes to the server as a plain init, so its errors
+// stay in C_xxxInit.
 //
-// What core cannot check, and the server then reports at the single-part
-// call: a key size outside the mechanism's range, parameters that fit the
-// wire but not the key (a PSS hash that differs from the mechanism's), a
-// key changed or destroyed by another application since core read it.
+// Residual cases: a deferred init can still fail (a fused message's stage
+// 1) although every check passed, and its error is then answered by the
+// single-part call (or the update or final that sends the init first),
+// since C_xxxInit answered CKR_OK already. This happens only when
+//
+//   - the key's usage attributes or CKA_ALLOWED_MECHANISMS were changed,
+//     or the key destroyed, after core read them: by another application,
+//     or by another session of this one between C_xxxInit and the
+//     single-part call, or the application logged out in between;
+//   - the backend refuses for a reason PKCS#11 does not let a client see:
+//     its own policy (a FIPS mode that refuses caller-supplied GCM IVs for
+//     encryption, a key size policy stricter than C_GetMechanismInfo, use
+//     counters, vendor attributes, a curve it stores but cannot use);
+//   - the backend fails for want of resources (CKR_DEVICE_MEMORY), or the
+//     worker lost the session (CKR_SESSION_HANDLE_INVALID): codes the
+//     single-part call may answer anyway.
+//
+// The error is the init's CK_RV (CKR_OBJECT_HANDLE_INVALID as
+// CKR_KEY_HANDLE_INVALID), and what core knew of the key is dropped, so
+// the next init reads it again; core does not otherwise learn from the
+// failure.
 //
 // One check core makes itself whatever the server: a key whose type the
 // mechanism does not take is CKR_KEY_TYPE_INCONSISTENT at init (a key's
@@ -62,14 +91,15 @@ func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
 	// session lost with its worker is reported by C_xxxInit.
 	fused := e.caps.Has(transport.CapFused) && e.liveClient() != nil
 	if op.kind == opDigest {
-		return fused && digestMechanisms[op.mech.Type] && op.mech.Param == nil && !e.fusingRefused(op) &&
+		return fused && digestMechanisms[op.mech.Type] && op.mech.Param == nil &&
 			e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
 	}
 	types, ok := keyTypesOf[op.mech.Type]
 	if !ok {
 		return false, nil
 	}
-	fused = fused && paramChecked(op.mech) && !e.fusingRefused(op)
+	use, keyed := usageOf[op.kind]
+	fused = fused && keyed && mechanismParamFits(op.mech)
 	attrs := l.keyAttributes(fn, s, op.key)
 	if attrs == nil {
 		return false, nil
@@ -77,19 +107,22 @@ func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
 	if !slices.Contains(types, attrs.keyType) {
 		return false, errf(ck.CKR_KEY_TYPE_INCONSISTENT, fn, "%s does not take a %s key", op.mech.Type, attrs.keyType)
 	}
-	use, ok := usageOf[op.kind]
-	if !fused || !ok ||
-		!slices.Contains(use.classes, attrs.class) ||
+	if !fused ||
+		!slices.Contains(use.classes, attrs.class) || !classFits(attrs.class, attrs.keyType) ||
 		!attrs.usage[use.attr] ||
-		attrs.alwaysAuthenticate {
+		attrs.alwaysAuthenticate ||
+		!allowedFits(attrs, op.mech.Type) {
 		return false, nil
 	}
 	if attrs.private {
-		if in, _ := e.login(); !in {
+		// Private objects are the normal user's: neither a logged-out
+		// application nor the security officer may use them.
+		if in, user := e.login(); !in || user != ck.CKU_USER {
 			return false, nil
 		}
 	}
-	return e.hasMechanism(fn, op.mech.Type, use.flag), nil
+	info, err := e.mechanismInfo(fn, op.mech.Type)
+	return err == nil && info.Flags&use.flag != 0 && keySizeFits(attrs, info), nil
 }
 
 // hasMechanism reports whether the token lists m with flag.
@@ -105,13 +138,15 @@ func (l *Library) keyAttributes(fn string, s *session, o *object) *keyAttrs {
 	if a := o.attrs.Load(); a != nil {
 		return a
 	}
+	e := s.epoch
+	gen := e.attrGeneration()
 	q := make([]transport.AttributeQuery, len(keyAttrTypes))
 	for i, t := range keyAttrTypes {
 		q[i] = transport.AttributeQuery{Type: t}
 	}
-	ctx, cancel := s.epoch.callContext()
+	ctx, cancel := e.callContext()
 	defer cancel()
-	resp, err := invoke[*transport.GetAttributeValueResponse](ctx, s.epoch, fn,
+	resp, err := invoke[*transport.GetAttributeValueResponse](ctx, e, fn,
 		&transport.GetAttributeValueRequest{Session: s.remote, Object: o.remote, Queries: q})
 	if resp == nil || len(resp.Results) != len(q) {
 		return nil
@@ -119,81 +154,105 @@ func (l *Library) keyAttributes(fn string, s *session, o *object) *keyAttrs {
 	if err != nil && resp.RV != ck.CKR_ATTRIBUTE_TYPE_INVALID && resp.RV != ck.CKR_ATTRIBUTE_SENSITIVE {
 		return nil
 	}
-	a := &keyAttrs{usage: map[ck.AttributeType]bool{}}
-	haveClass, haveType := false, false
-	for i, r := range resp.Results {
-		if r.Status != ck.CKR_OK || r.Attribute.Form() != ck.FormValue {
+	a := parseKeyAttrs(resp.Results)
+	if a != nil {
+		e.keepAttrs(o, a, gen)
+	}
+	return a
+}
+
+// parseKeyAttrs reads the answer to keyAttrTypes; nil without a class and
+// a key type. An attribute the token would not give is taken the way that
+// keeps the init alone: private, needing a context-specific login (for a
+// private key), no usage, no size.
+func parseKeyAttrs(results []transport.AttributeResult) *keyAttrs {
+	a := &keyAttrs{usage: map[ck.AttributeType]bool{}, private: true}
+	haveClass, haveType, haveAlwaysAuth := false, false, false
+	for i, r := range results {
+		if i >= len(keyAttrTypes) || r.Status != ck.CKR_OK || r.Attribute.Form() != ck.FormValue {
 			continue
 		}
+		attr := r.Attribute
 		switch t := keyAttrTypes[i]; t {
 		case ck.CKA_CLASS:
-			v, err := r.Attribute.ULONG()
+			v, err := attr.ULONG()
 			a.class, haveClass = ck.ObjectClass(v), err == nil
 		case ck.CKA_KEY_TYPE:
-			v, err := r.Attribute.ULONG()
+			v, err := attr.ULONG()
 			a.keyType, haveType = ck.KeyType(v), err == nil
 		case ck.CKA_PRIVATE:
-			a.private, _ = r.Attribute.Bool()
+			if v, err := attr.Bool(); err == nil {
+				a.private = v
+			}
 		case ck.CKA_ALWAYS_AUTHENTICATE:
-			a.alwaysAuthenticate, _ = r.Attribute.Bool()
+			v, err := attr.Bool()
+			a.alwaysAuthenticate, haveAlwaysAuth = v, err == nil
+		case ck.CKA_ALLOWED_MECHANISMS:
+			vs, err := attr.ULONGs()
+			if err != nil {
+				a.allowedUnreadable = true
+				continue
+			}
+			for _, v := range vs {
+				a.allowed = append(a.allowed, ck.MechanismType(v))
+			}
+		case ck.CKA_MODULUS:
+			a.modulus = attr.Value
+		case ck.CKA_EC_PARAMS:
+			a.curve = curveOf(attr.Value)
+		case ck.CKA_VALUE_LEN:
+			if v, err := attr.ULONG(); err == nil {
+				a.valueLen = uint64(v)
+			}
 		default:
-			a.usage[t], _ = r.Attribute.Bool()
+			a.usage[t], _ = attr.Bool()
 		}
 	}
 	if !haveClass || !haveType {
 		return nil
 	}
-	o.attrs.Store(a)
+	if !haveAlwaysAuth && a.class == ck.CKO_PRIVATE_KEY {
+		a.alwaysAuthenticate = true
+	}
 	return a
 }
 
-// paramChecked reports whether core can tell that a mechanism's parameter
-// is one every token takes at init: none at all, or the common shapes of
-// IVs, GCM and CTR. Parameters whose acceptance depends on the token
-// (OAEP and PSS hashes: SoftHSM takes OAEP with SHA-1 only; CCM lengths;
-// EdDSA contexts; MAC output lengths) are left to a plain init, which is
-// where the specification puts their errors.
-func paramChecked(m ck.Mechanism) bool {
-	switch p := m.Param.(type) {
-	case nil:
-		return true
-	case ck.IVParam:
-		return len(p) == 16 // AES block: the only IV mechanisms core fuses are AES's
-	case ck.GCMParams:
-		return len(p.IV) >= 1 && (p.IVBits == 0 || p.IVBits == ck.ULONG(8*len(p.IV))) &&
-			p.TagBits >= 32 && p.TagBits <= 128 && p.TagBits%8 == 0
-	case ck.CTRParams:
-		return p.CounterBits >= 1 && p.CounterBits <= 128
+// fusedInitFailed is a fused message whose init failed although core's
+// checks passed: one of canDefer's residual cases. What core knew of the
+// key is dropped, so the next init reads it again; the error, the init's,
+// is the single-part call's to report.
+func (l *Library) fusedInitFailed(fn string, s *session, op *operation, err error) error {
+	if op.key != nil {
+		s.epoch.forgetAttrs(op.key)
 	}
-	return false
+	l.log.at(sevNotice, fn).Uint64("session", uint64(s.handle)).Str("mechanism", op.mech.Type.String()).
+		Str("rv", ck.RVOf(err).String()).Msg("the backend refused an init core had checked; the single-part call reports it")
+	return keyHandleError(fn, err)
 }
 
-// fuseKey names a mechanism used with a key, for fusingRefused.
-type fuseKey struct {
-	mech ck.MechanismType
-	key  *object
+// attrGeneration returns the count of changes to keys made through the
+// library; keepAttrs keeps attributes read since only if it is unchanged.
+func (e *epoch) attrGeneration() uint64 {
+	e.attrMu.Lock()
+	defer e.attrMu.Unlock()
+	return e.attrGen
 }
 
-// refuseFusing records that a fused message failed at its init stage
-// for this mechanism and key although core's checks passed: the next
-// inits of the pair go to the server alone, so the error that had to be
-// reported by the single-part call once is reported by C_xxxInit after.
-func (e *epoch) refuseFusing(op *operation) {
-	e.fuseMu.Lock()
-	defer e.fuseMu.Unlock()
-	if e.noFuse == nil {
-		e.noFuse = make(map[fuseKey]bool)
-	}
-	if len(e.noFuse) < maxRefusedFusions {
-		e.noFuse[fuseKey{op.mech.Type, op.key}] = true
+// keepAttrs stores a as what core knows of o, unless a key was forgotten
+// since gen was read: a could then hold the values from before.
+func (e *epoch) keepAttrs(o *object, a *keyAttrs, gen uint64) {
+	e.attrMu.Lock()
+	defer e.attrMu.Unlock()
+	if e.attrGen == gen {
+		o.attrs.Store(a)
 	}
 }
 
-func (e *epoch) fusingRefused(op *operation) bool {
-	e.fuseMu.Lock()
-	defer e.fuseMu.Unlock()
-	return e.noFuse[fuseKey{op.mech.Type, op.key}]
+// forgetAttrs drops what core knows of o, so the next init reads it
+// again, and makes reads in flight not kept.
+func (e *epoch) forgetAttrs(o *object) {
+	e.attrMu.Lock()
+	defer e.attrMu.Unlock()
+	e.attrGen++
+	o.attrs.Store(nil)
 }
-
-// maxRefusedFusions bounds what refuseFusing remembers.
-const maxRefusedFusions = 4096

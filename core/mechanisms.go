@@ -64,8 +64,8 @@ var uncarried = func() map[ck.MechanismType]bool {
 	return out
 }()
 
-// keyTypesOf lists, for the mechanisms whose init core may check itself
-// (and so fuse with the operation), the key types they accept. A mechanism
+// keyTypesOf lists the key types mechanisms accept: core answers
+// CKR_KEY_TYPE_INCONSISTENT itself for another (canDefer). A mechanism
 // absent here is never fused: its init goes to the server alone.
 var keyTypesOf = func() map[ck.MechanismType][]ck.KeyType {
 	out := map[ck.MechanismType][]ck.KeyType{}
@@ -94,6 +94,34 @@ var keyTypesOf = func() map[ck.MechanismType][]ck.KeyType {
 	add(hmac(ck.CKK_SHA256_HMAC), ck.CKM_SHA256_HMAC, ck.CKM_SHA256_HMAC_GENERAL)
 	add(hmac(ck.CKK_SHA384_HMAC), ck.CKM_SHA384_HMAC, ck.CKM_SHA384_HMAC_GENERAL)
 	add(hmac(ck.CKK_SHA512_HMAC), ck.CKM_SHA512_HMAC, ck.CKM_SHA512_HMAC_GENERAL)
+	return out
+}()
+
+// fusableParams lists the mechanisms whose init core may check itself, and
+// so defer to be fused with the single-part call, with the parameter each
+// takes. Every one is also in keyTypesOf. A mechanism of keyTypesOf absent
+// here (PSS and OAEP, whose hashes and salt lengths tokens judge
+// differently; CCM; the _GENERAL MACs, whose output length tokens bound
+// differently) always has its init sent alone.
+var fusableParams = func() map[ck.MechanismType]paramRule {
+	out := map[ck.MechanismType]paramRule{}
+	add := func(r paramRule, ms ...ck.MechanismType) {
+		for _, m := range ms {
+			out[m] = r
+		}
+	}
+	add(paramNone, ck.CKM_RSA_PKCS, ck.CKM_RSA_X_509,
+		ck.CKM_SHA1_RSA_PKCS, ck.CKM_SHA224_RSA_PKCS, ck.CKM_SHA256_RSA_PKCS, ck.CKM_SHA384_RSA_PKCS, ck.CKM_SHA512_RSA_PKCS,
+		ck.CKM_SHA3_224_RSA_PKCS, ck.CKM_SHA3_256_RSA_PKCS, ck.CKM_SHA3_384_RSA_PKCS, ck.CKM_SHA3_512_RSA_PKCS,
+		ck.CKM_ECDSA, ck.CKM_ECDSA_SHA1, ck.CKM_ECDSA_SHA224, ck.CKM_ECDSA_SHA256, ck.CKM_ECDSA_SHA384,
+		ck.CKM_ECDSA_SHA512, ck.CKM_ECDSA_SHA3_224, ck.CKM_ECDSA_SHA3_256, ck.CKM_ECDSA_SHA3_384, ck.CKM_ECDSA_SHA3_512,
+		ck.CKM_EDDSA, // its parameter is optional: without one, pure Ed25519/Ed448
+		ck.CKM_AES_ECB, ck.CKM_AES_CMAC, ck.CKM_AES_MAC,
+		ck.CKM_SHA_1_HMAC, ck.CKM_SHA224_HMAC, ck.CKM_SHA256_HMAC, ck.CKM_SHA384_HMAC, ck.CKM_SHA512_HMAC)
+	add(paramIV16, ck.CKM_AES_CBC, ck.CKM_AES_CBC_PAD, ck.CKM_AES_CTS, ck.CKM_AES_OFB,
+		ck.CKM_AES_CFB8, ck.CKM_AES_CFB64, ck.CKM_AES_CFB128)
+	add(paramGCM, ck.CKM_AES_GCM)
+	add(paramCTR, ck.CKM_AES_CTR)
 	return out
 }()
 

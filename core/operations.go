@@ -78,8 +78,12 @@ func initRequest(k opKind, o transport.OperationInit) transport.Request {
 // or sends it.
 func (l *Library) initOp(fn string, h ck.SessionHandle, k opKind, m ck.Mechanism, key ck.ObjectHandle) error {
 	return l.withSession(fn, h, func(s *session) error {
-		if op := s.ops[k]; op != nil && !op.restored {
-			return rvErr(ck.CKR_OPERATION_ACTIVE, fn)
+		restored := false
+		if op := s.ops[k]; op != nil {
+			if !op.restored {
+				return rvErr(ck.CKR_OPERATION_ACTIVE, fn)
+			}
+			restored = true
 		}
 		if err := checkMechanism(fn, m); err != nil {
 			return err
@@ -106,6 +110,10 @@ func (l *Library) initOp(fn string, h ck.SessionHandle, k opKind, m ck.Mechanism
 		if err != nil {
 			return err
 		}
+		// After C_SetOperationState the server may hold an operation of
+		// this kind that core cannot see: its CKR_OPERATION_ACTIVE belongs
+		// to this init.
+		deferred = deferred && !restored
 		if deferred {
 			s.ops[k] = op
 			return nil
@@ -159,8 +167,8 @@ func keyHandleError(fn string, err error) error {
 // materialize sends the deferred init of op before a call that cannot be
 // fused with it (an update, a context-specific login). When the init
 // fails the operation ends, and the error is the init's, answered by the
-// call that needed it: the one place where the fused design moves an
-// error (documented in the package). An operation whose output the
+// call that needed it: like a fused init failing at its first stage, this
+// happens only in canDefer's residual cases. An operation whose output the
 // server computed already has nothing left to start there.
 func (l *Library) materialize(fn string, s *session, op *operation) error {
 	if op.remote || op.serverEnded {

@@ -64,26 +64,3 @@ func TestOutputConvention(t *testing.T) {
 	assert.Equal(t, byte(3), data[0], "the queried output is collected")
 	assert.Nil(t, s.lastOutput)
 }
-
-func TestParamChecked(t *testing.T) {
-	for _, c := range []struct {
-		m    ck.Mechanism
-		want bool
-	}{
-		{ck.Mechanism{Type: ck.CKM_ECDSA}, true},
-		{ck.Mechanism{Type: ck.CKM_AES_CBC, Param: ck.IVParam(make([]byte, 16))}, true},
-		{ck.Mechanism{Type: ck.CKM_AES_CBC, Param: ck.IVParam(make([]byte, 15))}, false},
-		{ck.Mechanism{Type: ck.CKM_AES_GCM, Param: ck.GCMParams{IV: make([]byte, 12), IVBits: 96, TagBits: 128}}, true},
-		{ck.Mechanism{Type: ck.CKM_AES_GCM, Param: ck.GCMParams{IV: make([]byte, 12), TagBits: 128}}, true},
-		{ck.Mechanism{Type: ck.CKM_AES_GCM, Param: ck.GCMParams{IV: make([]byte, 12), IVBits: 64, TagBits: 128}}, false},
-		{ck.Mechanism{Type: ck.CKM_AES_GCM, Param: ck.GCMParams{IV: nil, TagBits: 128}}, false},
-		{ck.Mechanism{Type: ck.CKM_AES_GCM, Param: ck.GCMParams{IV: make([]byte, 12), TagBits: 130}}, false},
-		{ck.Mechanism{Type: ck.CKM_AES_CTR, Param: ck.CTRParams{CounterBits: 128}}, true},
-		{ck.Mechanism{Type: ck.CKM_AES_CTR, Param: ck.CTRParams{CounterBits: 0}}, false},
-		{ck.Mechanism{Type: ck.CKM_RSA_PKCS_OAEP, Param: ck.RSAOAEPParams{Hash: ck.CKM_SHA_1}}, false},
-		{ck.Mechanism{Type: ck.CKM_RSA_PKCS_PSS, Param: ck.RSAPSSParams{Hash: ck.CKM_SHA256}}, false},
-		{ck.Mechanism{Type: ck.CKM_EDDSA, Param: ck.EdDSAParams{}}, false},
-	} {
-		assert.Equal(t, c.want, paramChecked(c.m), "%s %#v", c.m.Type, c.m.Param)
-	}
-}

@@ -67,8 +67,7 @@ func (l *Library) Verify(h ck.SessionHandle, data, sig []byte) error {
 			req := &transport.VerifyOnceRequest{Session: s.remote, Mechanism: op.mech, Key: op.key.remote, Data: data, Signature: sig}
 			resp, err := invoke[*transport.FusedStatusResponse](ctx, e, fn, req)
 			if err != nil && resp != nil && resp.Stage == transport.StageInit {
-				e.refuseFusing(op)
-				return keyHandleError(fn, err)
+				return l.fusedInitFailed(fn, s, op, err)
 			}
 			return err
 		}
