@@ -146,7 +146,8 @@ func TestCABI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, lib)
-	cmd.Env = append(os.Environ(), "CLOUDP11_CONF="+cfg, "SECUROSYS_PKCS11_CONF=", "CLOUDP11_SECRETS=", "SECUROSYS_SECRETS_CONF=")
+	cmd.Env = append(os.Environ(), "CLOUDP11_CONF="+cfg, "SECUROSYS_PKCS11_CONF=", "CLOUDP11_SECRETS=", "SECUROSYS_SECRETS_CONF=",
+		"ABI_MISSING_CONF="+filepath.Join(t.TempDir(), "missing.cfg"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -162,6 +163,7 @@ func TestCABI(t *testing.T) {
 		"ok fork before C_Initialize: the child is answered at once, without Go",
 		"ok fork after C_Initialize: the child is answered at once, without Go",
 		"ok the parent's C_GetSlotList after the child exited",
+		"ok environment set after dlopen is read at C_Initialize",
 		"ok still loaded after dlclose (-z nodelete)",
 		"0 failures",
 	} {

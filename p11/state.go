@@ -42,7 +42,7 @@ func (m *moduleState) initialize() error {
 	if m.lib.Load() != nil {
 		return ck.CKR_CRYPTOKI_ALREADY_INITIALIZED.Err("C_Initialize")
 	}
-	lib, err := core.Initialize(core.InitOptions{ProcessName: processName()})
+	lib, err := core.Initialize(core.InitOptions{Getenv: processGetenv, ProcessName: processName()})
 	if err != nil {
 		return err
 	}

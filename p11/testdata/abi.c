@@ -437,6 +437,29 @@ static void check_fork(int initialized)
 	}
 }
 
+/* The application may set the variables after loading the library and before C_Initialize: the
+ * module must read them then (the Go runtime's own copy of the environment dates from dlopen). */
+static void check_environment_set_late(void)
+{
+	const char *missing = getenv("ABI_MISSING_CONF");
+	const char *conf = getenv("CLOUDP11_CONF");
+	char *saved;
+
+	if (missing == NULL || conf == NULL) {
+		CHECK("environment set after dlopen", 0, "ABI_MISSING_CONF and CLOUDP11_CONF must be set");
+		return;
+	}
+	saved = strdup(conf);
+	setenv("CLOUDP11_CONF", missing, 1);
+	CHECK_RV("C_Initialize with CLOUDP11_CONF set after dlopen to a missing file",
+		p11->C_Initialize(NULL_PTR), CKR_GENERAL_ERROR);
+	setenv("CLOUDP11_CONF", saved, 1);
+	CHECK_RV("C_Initialize with CLOUDP11_CONF set back", p11->C_Initialize(NULL_PTR), CKR_OK);
+	CHECK_RV("C_Finalize", p11->C_Finalize(NULL_PTR), CKR_OK);
+	free(saved);
+	CHECK("environment set after dlopen is read at C_Initialize", 1, "%s", "");
+}
+
 static void check_dlclose(void)
 {
 	void *again;
@@ -469,6 +492,7 @@ int main(int argc, char **argv)
 	check_initialize_arguments();
 	check_initialized();
 	check_all_not_initialized("after C_Finalize", CKR_CRYPTOKI_NOT_INITIALIZED);
+	check_environment_set_late();
 	check_initialize_loop();
 	check_concurrent_initialize();
 	check_finalize_during_calls();
