@@ -94,9 +94,11 @@
 // search and final at once and keeps the result when the search is
 // complete. Anything core cannot check (an unknown curve, a vendor key
 // type or mechanism, a PSS or OAEP parameter) goes to the server as a
-// plain init, so errors stay where the specification puts them. What
-// remains, and is then reported by the single-part call, is listed with
-// canDefer: a key changed or destroyed after core read it, and refusals
+// plain init, so errors stay where the specification puts them. A
+// C_SetAttributeValue, C_DestroyObject or C_Logout sends the deferred inits
+// it would affect first (fuse_hold.go). What remains, and is then reported
+// by the single-part call, is listed with canDefer: a key changed or
+// destroyed by another application after core read it, and refusals
 // PKCS#11 gives a client no way to foresee (the backend's own policy).
 //
 // # Logging
@@ -174,7 +176,9 @@
 // (binding, reconnecting); then the leaf locks (cluster.mu, epoch.mu,
 // epoch.loginMu, epoch.attrMu, slot.identMu, the session and object
 // tables), which are never held across a call to the server. Handle
-// counters are atomic.
+// counters are atomic. holdFusing (C_SetAttributeValue, C_DestroyObject,
+// C_Logout) takes the application's sessions' mu one at a time, before the
+// call takes its own.
 // A Member and a Dialer are read-only after construction.
 //
 // # Limits

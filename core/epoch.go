@@ -37,8 +37,12 @@ type epoch struct {
 	loggedIn bool        // guarded by loginMu: the application is logged in to the token
 	user     ck.UserType // guarded by loginMu
 
-	attrMu  sync.Mutex
-	attrGen uint64 // guarded by attrMu: keys whose attributes core forgot
+	// fuseHold counts the calls in progress that change what canDefer
+	// checks (C_SetAttributeValue, C_DestroyObject, C_Logout): while it is
+	// not zero, inits go alone and what is read of keys is not kept.
+	fuseHold atomic.Int32
+	attrMu   sync.Mutex
+	attrGen  uint64 // guarded by attrMu: changes to keys made through the library
 
 	mechMu   sync.Mutex
 	mechs    []ck.MechanismType                   // guarded by mechMu; nil until fetched

@@ -48,7 +48,8 @@ var usageOf = map[opKind]struct {
 
 // canDefer decides whether op's init can wait for its single-part call
 // (docs/protocol.md 5.2): only when the server serves fused messages, a
-// connection to the session's member is up, and core has made every
+// connection to the session's member is up, no call that changes what
+// core checks is in progress (fuse_hold.go), and core has made every
 // check the backend's init makes (fuse_checks.go): the token has the
 // mechanism for this function; the mechanism's parameter is one every
 // token takes; for keyed kinds the key's class, type and usage flag fit,
@@ -64,10 +65,11 @@ var usageOf = map[opKind]struct {
 // single-part call (or the update or final that sends the init first),
 // since C_xxxInit answered CKR_OK already. This happens only when
 //
-//   - the key's usage attributes or CKA_ALLOWED_MECHANISMS were changed,
-//     or the key destroyed, after core read them: by another application,
-//     or by another session of this one between C_xxxInit and the
-//     single-part call, or the application logged out in between;
+//   - another application (another process, or another slot of this
+//     library on the same partition) changed the key's usage attributes or
+//     CKA_ALLOWED_MECHANISMS, or destroyed it, after core read them; this
+//     library's own C_SetAttributeValue, C_DestroyObject and C_Logout
+//     send the deferred inits they affect first (fuse_hold.go);
 //   - the backend refuses for a reason PKCS#11 does not let a client see:
 //     its own policy (a FIPS mode that refuses caller-supplied GCM IVs for
 //     encryption, a key size policy stricter than C_GetMechanismInfo, use
@@ -89,7 +91,7 @@ func (l *Library) canDefer(fn string, s *session, op *operation) (bool, error) {
 	e := s.epoch
 	// Without a live connection, the init goes to the server so that a
 	// session lost with its worker is reported by C_xxxInit.
-	fused := e.caps.Has(transport.CapFused) && e.liveClient() != nil
+	fused := e.caps.Has(transport.CapFused) && e.liveClient() != nil && e.fuseHold.Load() == 0
 	if op.kind == opDigest {
 		return fused && digestMechanisms[op.mech.Type] && op.mech.Param == nil &&
 			e.hasMechanism(fn, op.mech.Type, ck.CKF_DIGEST), nil
@@ -133,7 +135,8 @@ func (e *epoch) hasMechanism(fn string, m ck.MechanismType, flag ck.ULONG) bool 
 
 // keyAttributes returns what core knows of key o, reading it the first
 // time; nil when the server would not say (a private key while logged
-// out, a handle it no longer knows).
+// out, a handle it no longer knows). What is read while a change to a key
+// is in progress through the library is used but not kept.
 func (l *Library) keyAttributes(fn string, s *session, o *object) *keyAttrs {
 	if a := o.attrs.Load(); a != nil {
 		return a
@@ -238,12 +241,13 @@ func (e *epoch) attrGeneration() uint64 {
 	return e.attrGen
 }
 
-// keepAttrs stores a as what core knows of o, unless a key was forgotten
-// since gen was read: a could then hold the values from before.
+// keepAttrs stores a as what core knows of o, unless a change to a key
+// began or ended since gen was read, or one is in progress: a could then
+// hold the values from before it.
 func (e *epoch) keepAttrs(o *object, a *keyAttrs, gen uint64) {
 	e.attrMu.Lock()
 	defer e.attrMu.Unlock()
-	if e.attrGen == gen {
+	if e.attrGen == gen && e.fuseHold.Load() == 0 {
 		o.attrs.Store(a)
 	}
 }

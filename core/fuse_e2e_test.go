@@ -8,8 +8,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/asn1"
+	"fmt"
 	"math/big"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -243,6 +245,79 @@ func TestE2EInitsCoreCannotCheckGoAlone(t *testing.T) {
 	})
 }
 
+func TestE2EChangesSendDeferredInitsFirst(t *testing.T) {
+	c := newE2ECluster(t, 1, testenv.HsmdOptions{})
+	l := c.single(cfgOptions{connections: 1})
+	h := rwSession(t, l)
+	other, err := l.OpenSession(0, ck.CKF_SERIAL_SESSION|ck.CKF_RW_SESSION)
+	require.NoError(t, err)
+	digest := sha256.Sum256([]byte("deferred"))
+	ecdsa := ck.Mechanism{Type: ck.CKM_ECDSA}
+	p256 := mustDER(t, p256OID)
+
+	// deferred starts a signature core defers, having read the key once.
+	deferred := func(t *testing.T, priv ck.ObjectHandle) {
+		t.Helper()
+		require.NoError(t, l.SignInit(h, ecdsa, priv))
+		_, _, err := l.Sign(h, digest[:], Output{Cap: 64})
+		require.NoError(t, err)
+		assert.Empty(t, roundTrips(t, c, func() { require.NoError(t, l.SignInit(h, ecdsa, priv)) }), "deferred")
+	}
+
+	t.Run("C_SetAttributeValue in another session", func(t *testing.T) {
+		pub, priv := ecPair(t, l, h, p256, ck.BoolAttr(ck.CKA_SIGN, true))
+		deferred(t, priv)
+		got := roundTrips(t, c, func() {
+			require.NoError(t, l.SetAttributeValue(other, priv, []ck.Attribute{ck.BoolAttr(ck.CKA_SIGN, false)}))
+		})
+		assert.Equal(t, []string{"C_SignInit", "C_SetAttributeValue"}, got)
+		var sig []byte
+		got = roundTrips(t, c, func() { sig, _, err = l.Sign(h, digest[:], Output{Cap: 64}) })
+		require.NoError(t, err, "the operation started before the change, as without fusing")
+		assert.Equal(t, []string{"C_Sign"}, got)
+		verifyECDSA(t, ecPublicKey(t, l, h, pub), digest[:], sig)
+
+		got = roundTrips(t, c, func() { err = l.SignInit(h, ecdsa, priv) })
+		assert.Equal(t, ck.CKR_KEY_FUNCTION_NOT_PERMITTED, rv(err), "core read the key again")
+		assert.Equal(t, []string{"C_GetAttributeValue", "C_SignInit"}, got)
+	})
+
+	t.Run("C_DestroyObject in another session", func(t *testing.T) {
+		_, priv := ecPair(t, l, h, p256, ck.BoolAttr(ck.CKA_SIGN, true))
+		deferred(t, priv)
+		got := roundTrips(t, c, func() { require.NoError(t, l.DestroyObject(other, priv)) })
+		assert.Equal(t, []string{"C_SignInit", "C_DestroyObject"}, got)
+		got = roundTrips(t, c, func() { _, _, err = l.Sign(h, digest[:], Output{Cap: 64}) })
+		assert.Equal(t, []string{"C_Sign"}, got, "the backend's operation answers, whatever it makes of a destroyed key")
+		assert.Equal(t, ck.CKR_KEY_HANDLE_INVALID, rv(l.SignInit(h, ecdsa, priv)))
+	})
+
+	t.Run("C_Logout in another session", func(t *testing.T) {
+		_, priv := ecPair(t, l, h, p256, ck.BoolAttr(ck.CKA_SIGN, true))
+		deferred(t, priv)
+		got := roundTrips(t, c, func() { require.NoError(t, l.Logout(other)) })
+		assert.Equal(t, []string{"C_SignInit", "C_Logout"}, got)
+		got = roundTrips(t, c, func() { _, _, _ = l.Sign(h, digest[:], Output{Cap: 64}) })
+		assert.Equal(t, []string{"C_Sign"}, got, "whether the operation survives C_Logout is the backend's business (§5.6)")
+		require.NoError(t, l.Login(h, uint64(ck.CKU_USER), []byte(e2eUserPIN)))
+	})
+
+	t.Run("a change to another key leaves the deferred init alone", func(t *testing.T) {
+		_, priv := ecPair(t, l, h, p256, ck.BoolAttr(ck.CKA_SIGN, true))
+		_, unrelated := ecPair(t, l, h, p256, ck.BoolAttr(ck.CKA_SIGN, true))
+		deferred(t, priv)
+		got := roundTrips(t, c, func() {
+			require.NoError(t, l.SetAttributeValue(other, unrelated, []ck.Attribute{ck.StringAttr(ck.CKA_LABEL, "renamed")}))
+		})
+		assert.Equal(t, []string{"C_SetAttributeValue"}, got)
+		got = roundTrips(t, c, func() {
+			_, _, err = l.Sign(h, digest[:], Output{Cap: 64})
+			require.NoError(t, err)
+		})
+		assert.Equal(t, []string{"SignOnce"}, got)
+	})
+}
+
 // TestE2EResidualAnotherApplication shows the residual case core cannot
 // see: another application (here the library's second slot on the same
 // partition, which hsmd serves from its own worker) changes a token key
@@ -340,4 +415,53 @@ func pkcs1v15Valid(n *big.Int, e int, data, sig []byte) bool {
 	em := m.FillBytes(make([]byte, k))
 	want := append(append([]byte{0, 1}, bytes.Repeat([]byte{0xff}, k-3-len(data))...), 0)
 	return bytes.Equal(em, append(want, data...))
+}
+
+// TestE2EChangesWhileSigning runs signatures on 8 sessions while another
+// session keeps renaming their key: every change holds fusing and sends
+// the deferred inits of the others first, which must neither deadlock nor
+// lose a signature.
+func TestE2EChangesWhileSigning(t *testing.T) {
+	c := newE2ECluster(t, 1, testenv.HsmdOptions{})
+	l := c.single(cfgOptions{connections: 2})
+	h := rwSession(t, l)
+	pub, priv := ecKeyPair(t, l, h, "busy", false)
+	goPub := ecPublicKey(t, l, h, pub)
+	digest := sha256.Sum256([]byte("busy"))
+
+	const signers, rounds = 8, 25
+	var wg sync.WaitGroup
+	failures := make(chan error, signers*rounds+rounds)
+	for range signers {
+		s, err := l.OpenSession(0, ck.CKF_SERIAL_SESSION)
+		require.NoError(t, err)
+		wg.Go(func() {
+			for range rounds {
+				if err := l.SignInit(s, ck.Mechanism{Type: ck.CKM_ECDSA}, priv); err != nil {
+					failures <- err
+					return
+				}
+				sig, _, err := l.Sign(s, digest[:], Output{Cap: 64})
+				if err != nil {
+					failures <- err
+					return
+				}
+				if !ecdsaValid(goPub, digest[:], sig) {
+					failures <- fmt.Errorf("a signature does not verify")
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range rounds {
+			if err := l.SetAttributeValue(h, priv, []ck.Attribute{ck.StringAttr(ck.CKA_LABEL, fmt.Sprint("busy-", i))}); err != nil {
+				failures <- err
+			}
+		}
+	})
+	wg.Wait()
+	close(failures)
+	for err := range failures {
+		assert.NoError(t, err)
+	}
 }

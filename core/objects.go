@@ -98,8 +98,12 @@ func (l *Library) CopyObject(h ck.SessionHandle, o ck.ObjectHandle, t []ck.Attri
 
 // DestroyObject is C_DestroyObject (§5.7). The handle is forgotten when
 // the server destroyed the object or no longer knew it.
+// Inits deferred with the object as their key are sent first
+// (fuse_hold.go): the backend then holds those operations, as it would if
+// they had not been deferred.
 func (l *Library) DestroyObject(h ck.SessionHandle, o ck.ObjectHandle) error {
 	const fn = "C_DestroyObject"
+	defer l.holdFusing(fn, h, usesKey(l.objects.get(o)))()
 	return l.withSession(fn, h, func(s *session) error {
 		obj, err := l.object(fn, s, o, ck.CKR_OBJECT_HANDLE_INVALID)
 		if err != nil {
@@ -192,10 +196,12 @@ func (l *Library) getAttributes(fn string, s *session, obj *object, q []transpor
 	return nil, err
 }
 
-// SetAttributeValue is C_SetAttributeValue (§5.7). What core knows of the
-// object's usage flags is dropped, so the next init asks again.
+// SetAttributeValue is C_SetAttributeValue (§5.7). Inits deferred with
+// the object as their key are sent first (fuse_hold.go), and what core
+// knows of the object is dropped, so the next init reads it again.
 func (l *Library) SetAttributeValue(h ck.SessionHandle, o ck.ObjectHandle, t []ck.Attribute) error {
 	const fn = "C_SetAttributeValue"
+	defer l.holdFusing(fn, h, usesKey(l.objects.get(o)))()
 	return l.withSession(fn, h, func(s *session) error {
 		obj, err := l.object(fn, s, o, ck.CKR_OBJECT_HANDLE_INVALID)
 		if err != nil {
@@ -204,7 +210,8 @@ func (l *Library) SetAttributeValue(h ck.SessionHandle, o ck.ObjectHandle, t []c
 		if err := checkTemplate(fn, t); err != nil {
 			return err
 		}
-		obj.attrs.Store(nil)
+		s.epoch.forgetAttrs(obj)
+		defer s.epoch.forgetAttrs(obj)
 		ctx, cancel := s.epoch.callContext()
 		defer cancel()
 		_, err = invoke[*transport.StatusResponse](ctx, s.epoch, fn,

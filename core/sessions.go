@@ -249,9 +249,13 @@ func (l *Library) Login(h ck.SessionHandle, userType uint64, pin []byte) error {
 // Logout is C_Logout (§5.6). Logging out when not logged in is
 // CKR_USER_NOT_LOGGED_IN, answered by core from the login state it keeps
 // (every login of the slot's worker goes through it): SoftHSM answers
-// CKR_OK there.
+// CKR_OK there. Inits deferred with a private key are sent first
+// (fuse_hold.go), so their operations start while the key is visible, as
+// without fusing; whether they survive the logout is the backend's
+// business (§5.6 allows either).
 func (l *Library) Logout(h ck.SessionHandle) error {
 	const fn = "C_Logout"
+	defer l.holdFusing(fn, h, usesPrivateKey)()
 	return l.withSession(fn, h, func(s *session) error {
 		if in, _ := s.epoch.login(); !in {
 			return rvErr(ck.CKR_USER_NOT_LOGGED_IN, fn)
