@@ -45,7 +45,7 @@ type curve struct {
 }
 
 // knownCurves maps the exact DER of CKA_EC_PARAMS (a namedCurve OID, or for
-// Edwards curves the PrintableString name PKCS#11 3.0 §2.3.6 allows) to the
+// Edwards curves the PrintableString curve name PKCS#11 3.0 allows for CKK_EC_EDWARDS keys) to the
 // curve. A curve absent here (brainpool, explicit parameters, anything
 // else) makes core send the init alone: it cannot tell whether the token
 // uses it for the mechanism.
