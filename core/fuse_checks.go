@@ -44,11 +44,11 @@ type curve struct {
 	sizes []uint64
 }
 
-// knownCurves maps the exact DER of CKA_EC_PARAMS (a namedCurve OID, or for
-// Edwards curves the PrintableString curve name PKCS#11 3.0 allows for CKK_EC_EDWARDS keys) to the
-// curve. A curve absent here (brainpool, explicit parameters, anything
-// else) makes core send the init alone: it cannot tell whether the token
-// uses it for the mechanism.
+// knownCurves maps the exact DER of CKA_EC_PARAMS (a namedCurve OID, or
+// the PrintableString curve name PKCS#11 3.0 allows for CKK_EC_EDWARDS
+// keys) to the curve. A curve absent here (brainpool, explicit parameters,
+// anything else) makes core send the init alone: it cannot tell whether
+// the token uses it for the mechanism.
 var knownCurves = map[string]curve{
 	"\x06\x05\x2b\x81\x04\x00\x21":             {name: "P-224", sizes: []uint64{224}},
 	"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07": {name: "P-256", sizes: []uint64{256}},
