@@ -132,3 +132,51 @@ var digestMechanisms = map[ck.MechanismType]bool{
 	ck.CKM_SHA512: true, ck.CKM_SHA512_224: true, ck.CKM_SHA512_256: true, ck.CKM_SHA3_224: true,
 	ck.CKM_SHA3_256: true, ck.CKM_SHA3_384: true, ck.CKM_SHA3_512: true, ck.CKM_RIPEMD160: true,
 }
+
+// functionFlags are the C_GetMechanismInfo flags a mechanism needs for
+// each function that takes one.
+var functionFlags = map[string]ck.ULONG{
+	"C_EncryptInit":       ck.CKF_ENCRYPT,
+	"C_DecryptInit":       ck.CKF_DECRYPT,
+	"C_DigestInit":        ck.CKF_DIGEST,
+	"C_SignInit":          ck.CKF_SIGN,
+	"C_SignRecoverInit":   ck.CKF_SIGN_RECOVER,
+	"C_VerifyInit":        ck.CKF_VERIFY,
+	"C_VerifyRecoverInit": ck.CKF_VERIFY_RECOVER,
+	"C_GenerateKey":       ck.CKF_GENERATE,
+	"C_GenerateKeyPair":   ck.CKF_GENERATE_KEY_PAIR,
+	"C_WrapKey":           ck.CKF_WRAP,
+	"C_UnwrapKey":         ck.CKF_UNWRAP,
+	"C_DeriveKey":         ck.CKF_DERIVE,
+}
+
+// MechanismOffered reports whether the token behind session h offers
+// mechanism m for function fn ("C_DigestInit", ...), from its cached
+// C_GetMechanismInfo answer. The boundary asks before it blames a
+// parameter it cannot accept: a mechanism the token does not offer for the
+// function is CKR_MECHANISM_INVALID whatever its parameter, as a backend
+// answers. When it cannot tell (an unknown function, a session that is
+// gone, no answer from the server) it says true, so that the parameter's
+// own error stands.
+func (l *Library) MechanismOffered(h ck.SessionHandle, fn string, m ck.MechanismType) bool {
+	flag, ok := functionFlags[fn]
+	if !ok || l.closed.Load() {
+		return true
+	}
+	s := l.sessions.get(h)
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	e := s.epoch
+	s.mu.Unlock()
+	info, err := e.mechanismInfo(fn, m)
+	switch {
+	case err == nil:
+		return info.Flags&flag != 0
+	case ck.RVOf(err) == ck.CKR_MECHANISM_INVALID:
+		return false
+	default:
+		return true
+	}
+}

@@ -19,7 +19,7 @@ func goDigestInit(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR) (
 	const op = "C_DigestInit"
 	defer recoverPanic(op, &rv)
 	return rvFor(module.call(func(lib *core.Library) error {
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func goGenerateKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, 
 		if phKey == nil {
 			return argumentsBad(op, "phKey is NULL")
 		}
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}
@@ -49,7 +49,7 @@ func goGenerateKeyPair(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_P
 		if phPublicKey == nil || phPrivateKey == nil {
 			return argumentsBad(op, "phPublicKey or phPrivateKey is NULL")
 		}
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func goWrapKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hWra
 	const op = "C_WrapKey"
 	defer recoverPanic(op, &rv)
 	return rvFor(module.call(func(lib *core.Library) error {
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func goUnwrapKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hU
 		if phKey == nil {
 			return argumentsBad(op, "phKey is NULL")
 		}
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func goDeriveKey(hSession C.CK_SESSION_HANDLE, pMechanism C.CK_MECHANISM_PTR, hB
 		if phKey == nil {
 			return argumentsBad(op, "phKey is NULL")
 		}
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/cloudp11/cloudp11/core"
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
 
@@ -40,6 +41,23 @@ func mechanismFromC(op string, p *C.CK_MECHANISM) (ck.Mechanism, error) {
 		return ck.Mechanism{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return m, nil
+}
+
+// mechanismFor converts the mechanism of a function that starts something
+// with it (an init, a key generation, a wrap...). A parameter the boundary
+// refuses is blamed only when the token offers the mechanism for the
+// function at all: otherwise the answer is CKR_MECHANISM_INVALID, as a
+// backend gives (C_DigestInit of CKM_AES_CBC without an IV is the wrong
+// mechanism, not a bad IV).
+func mechanismFor(lib *core.Library, op string, hSession C.CK_SESSION_HANDLE, p *C.CK_MECHANISM) (ck.Mechanism, error) {
+	m, err := mechanismFromC(op, p)
+	if err != nil && p != nil && ck.RVOf(err) == ck.CKR_MECHANISM_PARAM_INVALID {
+		t := ck.MechanismType(p.mechanism)
+		if !lib.MechanismOffered(ck.SessionHandle(hSession), op, t) {
+			return ck.Mechanism{}, ck.Errorf(ck.CKR_MECHANISM_INVALID, op, "the token does not offer %s for this function", t)
+		}
+	}
+	return m, err
 }
 
 func paramInvalid(op, format string, args ...any) error {

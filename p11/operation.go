@@ -29,7 +29,7 @@ type consumeFunc = func(*core.Library, ck.SessionHandle, []byte) error
 
 func initOperation(op string, hSession C.CK_SESSION_HANDLE, pMechanism *C.CK_MECHANISM, hKey C.CK_OBJECT_HANDLE, fn initFunc) C.CK_RV {
 	return rvFor(module.call(func(lib *core.Library) error {
-		m, err := mechanismFromC(op, pMechanism)
+		m, err := mechanismFor(lib, op, hSession, pMechanism)
 		if err != nil {
 			return err
 		}
