@@ -104,3 +104,50 @@ run "$build/ppin" -c "$work/bad.cfg" -t || echo "(exit status $?)"
 
 step "9. The partition's audit log, fetched with ppin --fetchlog"
 run "$build/ppin" --fetchlog --user HSM_USERNAME --hsm hsm0 | tail -n 5 | cut -c1-160
+
+step "10. The library: pkcs11-tool and OpenSSL use a key in the partition through libcloudp11.so"
+lib="$build/libcloudp11.so"
+export CLOUDP11_SECRETS="$work/.secrets.cfg"
+if ! command -v pkcs11-tool >/dev/null || ! command -v openssl >/dev/null; then
+	echo "this step needs pkcs11-tool and openssl (apt-get install opensc openssl; .ci/run installs them)" >&2
+	exit 1
+fi
+engines=$(openssl version -e | sed -n 's/^ENGINESDIR: "\(.*\)"$/\1/p')
+if [ ! -e "$engines/pkcs11.so" ]; then
+	echo "this step needs OpenSSL's pkcs11 engine (apt-get install libengine-pkcs11-openssl)" >&2
+	exit 1
+fi
+run pkcs11-tool --module "$lib" --list-slots | indent
+run pkcs11-tool --module "$lib" --login --pin 1234 --keypairgen --key-type EC:prime256v1 --id 01 --label demo-key 2>&1 | indent
+printf 'signed in the partition\n' >"$work/message.txt"
+openssl dgst -sha256 -binary -out "$work/message.sha256" "$work/message.txt"
+run pkcs11-tool --module "$lib" --login --pin 1234 --sign --id 01 --mechanism ECDSA --signature-format openssl \
+	--input-file "$work/message.sha256" --output-file "$work/message.sig" 2>&1 | indent
+run pkcs11-tool --module "$lib" --read-object --type pubkey --id 01 --output-file "$work/demo-key.der" 2>&1 | indent
+openssl pkey -pubin -inform DER -in "$work/demo-key.der" -out "$work/demo-key.pem"
+echo "The signature, checked by plain openssl with the public key read from the partition:"
+run openssl dgst -sha256 -verify "$work/demo-key.pem" -signature "$work/message.sig" "$work/message.txt" | indent
+
+cat >"$work/openssl.cnf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = $engines/pkcs11.so
+MODULE_PATH = $lib
+init = 0
+[req]
+distinguished_name = req_dn
+[req_dn]
+CNF
+echo "An openssl.cnf that loads the pkcs11 engine on the library:"
+indent <"$work/openssl.cnf"
+key="pkcs11:token=demo-token;object=demo-key;type=private;pin-value=1234"
+OPENSSL_CONF="$work/openssl.cnf" run openssl req -x509 -new -engine pkcs11 -keyform engine -key "$key" \
+	-subj "/CN=cloudp11 demo" -sha256 -days 30 -out "$work/self.pem" 2>&1 | indent
+run openssl x509 -in "$work/self.pem" -noout -subject -issuer -dates | indent
+echo "Verified by plain openssl, without the engine:"
+OPENSSL_CONF=/dev/null run openssl verify -CAfile "$work/self.pem" "$work/self.pem" | indent
