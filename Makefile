@@ -40,6 +40,8 @@ $(BUILD)/libcloudp11.so: FORCE
 
 test: lint
 	$(GO) test -tags '$(TEST_TAGS)' -count=1 ./...
+	# 64 goroutines on libcloudp11.so and on SoftHSM, again under the race detector.
+	$(GO) test -race -count=1 -run '^TestConcurrent' ./tests/e2e
 
 test-short:
 	$(GO) test -tags '$(TEST_TAGS)' -short ./...
