@@ -38,9 +38,10 @@ $(BUILD)/libcloudp11.so: FORCE
 	@mkdir -p $(BUILD)
 	$(GO) build -trimpath -buildmode=c-shared -ldflags '$(LIB_LDFLAGS)' -o $@ ./p11
 
+# The second line runs the end-to-end tests of 64 goroutines on libcloudp11.so and on SoftHSM
+# again under the race detector.
 test: lint
 	$(GO) test -tags '$(TEST_TAGS)' -count=1 ./...
-	# 64 goroutines on libcloudp11.so and on SoftHSM, again under the race detector.
 	$(GO) test -race -count=1 -run '^TestConcurrent' ./tests/e2e
 
 test-short:
