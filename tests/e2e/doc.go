@@ -31,9 +31,11 @@
 //
 // # Limits
 //
-// The Go runtime inside libcloudp11.so copies the environment when it is
-// first loaded, so every cloudp11 fixture of a test binary uses the same
-// primus.cfg and .secrets.cfg paths, rewritten per test (testenv.Module).
-// github.com/miekg/pkcs11 answers short buffers and NULL pointers itself;
-// those are covered by the C test program of package p11.
+// The modules read their variables with getenv(3) at C_Initialize, so each
+// test sets them in this process (testenv.Module.SetenvInProcess);
+// environment_test.go checks that an application's setenv before loading
+// reaches libcloudp11.so. github.com/miekg/pkcs11 answers short buffers
+// and NULL pointers itself; those are covered by the C test program of
+// package p11, and rawp11 reads C_GetAttributeValue's per-attribute
+// answers that miekg hides.
 package e2e

@@ -15,7 +15,7 @@ import (
 	"github.com/cloudp11/cloudp11/tests/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.MainLibrary(m) }
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // envModules narrows the fixtures a run uses.
 const envModules = "CLOUDP11_E2E_MODULES"

@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -64,20 +62,14 @@ func (m *Module) Environ() []string {
 	return env
 }
 
-// SetenvInProcess makes the module's environment that of this process, for
-// a module loaded here (github.com/miekg/pkcs11). SoftHSM reads its
-// variable with getenv at C_Initialize, so a per-test value works. The Go
-// runtime inside libcloudp11.so reads the environment the process started
-// with (the envp after argv), never what setenv changed since: its
-// variables must be in place before the test binary starts, which
-// MainLibrary arranges, naming files each LibraryModule rewrites.
+// SetenvInProcess makes the module's environment that of this process
+// for the rest of the test, for a module loaded here
+// (github.com/miekg/pkcs11): SoftHSM and libcloudp11.so both read their
+// variables with getenv(3) at C_Initialize, and os.Setenv reaches C's
+// environment in a cgo program.
 func (m *Module) SetenvInProcess(t testing.TB) {
 	t.Helper()
 	for k, v := range m.Env {
-		if m.Name == ModuleCloudP11 {
-			require.Equal(t, v, os.Getenv(k), "libcloudp11.so loaded in process needs testenv.MainLibrary in TestMain")
-			continue
-		}
 		if tt, ok := t.(interface{ Setenv(string, string) }); ok {
 			tt.Setenv(k, v)
 		} else {
@@ -103,64 +95,11 @@ func SoftHSMModule(t testing.TB) *Module {
 	}
 }
 
-// envModuleDir names the folder of the primus.cfg and .secrets.cfg that
-// CLOUDP11_CONF and CLOUDP11_SECRETS name when MainLibrary started the
-// test binary.
-const envModuleDir = "CLOUDP11_TESTENV_MODULE_DIR"
-
-// MainLibrary is Main for test binaries that load libcloudp11.so in
-// process. Unless they are already set, it runs the test binary again
-// (execve, same pid) with CLOUDP11_CONF and CLOUDP11_SECRETS naming files in
-// a new temporary folder, because the library reads only the environment
-// the process started with; every LibraryModule then writes its
-// configuration there. The folder and the builds are removed at the end.
-func MainLibrary(m *testing.M) {
-	dir := os.Getenv(envModuleDir)
-	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "cloudp11-module-"); err != nil {
-			fmt.Fprintln(os.Stderr, "testenv.MainLibrary:", err)
-			os.Exit(1)
-		}
-		exe, err := os.Executable()
-		if err == nil {
-			env := append(os.Environ(), envModuleDir+"="+dir,
-				"CLOUDP11_CONF="+filepath.Join(dir, "primus.cfg"),
-				"CLOUDP11_SECRETS="+filepath.Join(dir, ".secrets.cfg"))
-			err = syscall.Exec(exe, os.Args, env) // returns only on failure
-		}
-		os.RemoveAll(dir)
-		fmt.Fprintln(os.Stderr, "testenv.MainLibrary: running the test binary again:", err)
-		os.Exit(1)
-	}
-	libraryFiles.Lock()
-	libraryFiles.dir = dir
-	libraryFiles.Unlock()
-	code := m.Run()
-	binaries.Lock()
-	if binaries.dir != "" {
-		os.RemoveAll(binaries.dir)
-	}
-	binaries.Unlock()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// libraryFiles is the folder of the primus.cfg and .secrets.cfg of every
-// LibraryModule of this test binary (set by MainLibrary, else made in the
-// builds' folder that Main removes); inUse refuses a second fixture while
-// one is alive, since both would write them.
-var libraryFiles = struct {
-	sync.Mutex
-	dir   string
-	inUse bool
-}{}
-
 // LibraryModule is fixture (b): libcloudp11.so (built once per test
 // binary) talking to an hsmd on loopback TLS, whose worker serves a fresh
 // SoftHSM token. primus.cfg and .secrets.cfg are made as a user makes
 // them: the configuration written by hand, then the real ppin -p and
-// ppin -a. Only one can be alive at a time in a test binary.
+// ppin -a.
 func LibraryModule(t testing.TB) *Module {
 	t.Helper()
 	lib := Library(t)
@@ -173,10 +112,10 @@ func LibraryModule(t testing.TB) *Module {
 	h.AddProxyUser(t, moduleProxyUser, moduleProxyPass)
 	h.Start(t)
 
-	cfgPath, secretsPath := claimLibraryFiles(t)
+	dir := t.TempDir()
+	cfgPath, secretsPath := filepath.Join(dir, "primus.cfg"), filepath.Join(dir, ".secrets.cfg")
 	_, port, err := net.SplitHostPort(h.Addr)
 	require.NoError(t, err)
-	dir := t.TempDir()
 	logPath := filepath.Join(dir, "primus.log")
 	cfg := fmt.Sprintf(`version = "1.0";
 primus: {
@@ -220,38 +159,6 @@ primus: {
 		}
 	})
 	return m
-}
-
-// claimLibraryFiles returns the fixed primus.cfg and .secrets.cfg paths of
-// this test binary, empty, and releases them at cleanup.
-func claimLibraryFiles(t testing.TB) (cfgPath, secretsPath string) {
-	t.Helper()
-	libraryFiles.Lock()
-	defer libraryFiles.Unlock()
-	require.False(t, libraryFiles.inUse, "two LibraryModule fixtures at once: they would share primus.cfg")
-	if libraryFiles.dir == "" {
-		binaries.Lock()
-		base := binaries.dir
-		binaries.Unlock()
-		require.NotEmpty(t, base, "Library builds the module first")
-		dir := filepath.Join(base, "module")
-		require.NoError(t, os.Mkdir(dir, 0o700))
-		libraryFiles.dir = dir
-	}
-	cfgPath = filepath.Join(libraryFiles.dir, "primus.cfg")
-	secretsPath = filepath.Join(libraryFiles.dir, ".secrets.cfg")
-	for _, p := range []string{cfgPath, secretsPath} {
-		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-			require.NoError(t, err)
-		}
-	}
-	libraryFiles.inUse = true
-	t.Cleanup(func() {
-		libraryFiles.Lock()
-		defer libraryFiles.Unlock()
-		libraryFiles.inUse = false
-	})
-	return cfgPath, secretsPath
 }
 
 // runPPIN runs ppin on the fixture's files and returns its output.
