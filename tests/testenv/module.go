@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloudp11/cloudp11/config"
 )
 
 // Module is a PKCS#11 module ready for a test: the path an application
@@ -144,7 +146,7 @@ primus: {
 	m := &Module{
 		Name:       ModuleCloudP11,
 		Path:       lib,
-		Env:        map[string]string{"CLOUDP11_CONF": cfgPath, "CLOUDP11_SECRETS": secretsPath},
+		Env:        map[string]string{config.EnvConfig: cfgPath, config.EnvSecrets: secretsPath},
 		TokenLabel: moduleTokenLabel,
 		UserPIN:    moduleUserPIN,
 		SOPIN:      moduleSOPIN,
