@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func (d *decoder) checkMembers(g *libconfig.Setting, known []string) error {
 			return d.errorf(m, "set twice (first at %s); remove one", d.pos(first))
 		}
 		seen[m.Name] = m
-		if known == nil || contains(known, m.Name) {
+		if known == nil || slices.Contains(known, m.Name) {
 			continue
 		}
 		if hint, ok := libconfig.Suggest(m.Name, known); ok {
@@ -63,15 +64,6 @@ func (d *decoder) checkMembers(g *libconfig.Setting, known []string) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // article returns the kind's name with "a" or "an", for messages.

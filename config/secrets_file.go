@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -78,7 +79,7 @@ func decodeSecrets(path string, src []byte) (*Secrets, error) {
 		return nil, err
 	}
 	for _, m := range root.Children() {
-		if !contains(secretsRootKeys, m.Name) {
+		if !slices.Contains(secretsRootKeys, m.Name) {
 			s.extra = append(s.extra, m)
 			d.warn(m, "unknown setting %s (kept as it is)", m.Path())
 		}

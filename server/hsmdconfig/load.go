@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/cloudp11/cloudp11/config/libconfig"
@@ -107,7 +108,7 @@ func (d *decoder) members(g *libconfig.Setting, known []string, fn func(m *libco
 			return d.errorf(m, "set twice (first at %s); remove one", d.pos(first))
 		}
 		seen[m.Name] = m
-		if !contains(known, m.Name) {
+		if !slices.Contains(known, m.Name) {
 			msg := fmt.Sprintf("unknown setting %s, ignored", m.Path())
 			if hint, ok := libconfig.Suggest(m.Name, known); ok {
 				msg += fmt.Sprintf("; did you mean '%s'?", hint)
@@ -120,15 +121,6 @@ func (d *decoder) members(g *libconfig.Setting, known []string, fn func(m *libco
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *decoder) root(root *libconfig.Setting) error {
