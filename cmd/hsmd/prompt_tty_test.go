@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +16,6 @@ import (
 
 	"github.com/cloudp11/cloudp11/tests/testenv"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while the child writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // waitFor polls a condition of the terminal or the child's output; there is
 // no event to wait on for a termios change.
@@ -58,7 +39,7 @@ func runProxyAddOnTerminal(t *testing.T, first, second string) (stdout, stderr s
 	require.NoError(t, err, string(out))
 
 	master, slave := testenv.OpenPTY(t)
-	var outBuf, errBuf syncBuffer
+	var outBuf, errBuf testenv.SyncBuffer
 	cmd := exec.Command(hsmdBinary, "proxy-user", "add", "svc", "-c", cfg)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &outBuf, &errBuf
 	require.NoError(t, cmd.Start())

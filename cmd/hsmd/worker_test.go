@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,28 +15,11 @@ import (
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // The built hsmd serves as a worker through its hidden subcommand.
 func TestWorkerSubcommand(t *testing.T) {
 	hsm := testenv.NewSoftHSM(t)
 	hsm.InitToken(t, "sub-token", "so-pin-1", "user-pin-1")
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := worker.Spawn(ctx, worker.HsmdCommand(hsmdBinary, logs), worker.Params{

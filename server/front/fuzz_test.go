@@ -7,7 +7,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/cloudp11/cloudp11/server/auth"
 	"github.com/cloudp11/cloudp11/server/registry"
+	"github.com/cloudp11/cloudp11/tests/testenv"
 	"github.com/cloudp11/cloudp11/transport"
 )
 
@@ -132,7 +132,7 @@ func (c *scriptedConn) SetWriteDeadline(time.Time) error { return nil }
 // so the fuzzer starts from the deep states.
 func TestHandshakeSeedsReachTheirStage(t *testing.T) {
 	st := newTestStateRand(t, t.TempDir(), mrand.NewChaCha8([32]byte{'c', 'l', 'o', 'u', 'd', 'p', '1', '1'}))
-	var logs lockedBuffer
+	var logs testenv.SyncBuffer
 	srv, err := New(Config{StateDir: st.dir, Authority: st.authority, Logger: zerolog.New(&logs), HandshakeTimeout: time.Second})
 	require.NoError(t, err)
 	backend := &fakeBackend{exitWhenIdle: true}
@@ -153,22 +153,4 @@ func TestHandshakeSeedsReachTheirStage(t *testing.T) {
 	// The committed seeds are these, so they log in too.
 	assert.Equal(t, seeds, readSeedCorpus(t, "FuzzFrontHandshake", len(seeds)),
 		"testdata/fuzz/FuzzFrontHandshake is stale: run with CLOUDP11_WRITE_FUZZ_SEEDS=1")
-}
-
-// lockedBuffer is a log destination for several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,37 +19,19 @@ import (
 	"github.com/cloudp11/cloudp11/transport/ck"
 )
 
-// syncBuffer collects a child's log lines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // processKit starts real worker processes (this test binary re-executed)
 // on a fresh token.
 type processKit struct {
 	t      *testing.T
 	hsm    *testenv.SoftHSM
 	params Params
-	logs   *syncBuffer
+	logs   *testenv.SyncBuffer
 }
 
 func newProcessKit(t *testing.T) *processKit {
 	hsm := testenv.NewSoftHSM(t)
 	hsm.InitToken(t, testLabel, testSOPIN, testUserPIN)
-	return &processKit{t: t, hsm: hsm, logs: &syncBuffer{},
+	return &processKit{t: t, hsm: hsm, logs: &testenv.SyncBuffer{},
 		params: Params{User: "alice", Token: testLabel, Module: hsm.ModulePath, Environment: hsm.Env, StateDir: t.TempDir(), Lease: time.Minute, LogLevel: "debug"}}
 }
 

@@ -132,7 +132,7 @@ type Hsmd struct {
 	Addr string
 
 	cmd    *exec.Cmd
-	logs   syncBuffer
+	logs   SyncBuffer
 	exited chan struct{}
 	err    error // the exit status; read after exited is closed
 }
@@ -375,26 +375,27 @@ func (h *Hsmd) Workers(t testing.TB) []HsmdWorker {
 	return out
 }
 
-// syncBuffer collects output from several goroutines.
-type syncBuffer struct {
+// SyncBuffer collects output from several goroutines (a child process's
+// stdout and stderr, a logger) and may be read while they write.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) WriteLine(s string) {
+func (b *SyncBuffer) WriteLine(s string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.WriteString(s)
 	b.buf.WriteByte('\n')
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
