@@ -54,11 +54,6 @@ type Client struct {
 	pending map[uint64]*call // guarded by mu
 	err     *Error           // why the client ended; guarded by mu
 	goodbye *Goodbye         // the server's Goodbye, if one came; guarded by mu
-	// unanswered counts calls given up after they were written whose
-	// answers have not come: the server may still hold them, so the
-	// connection may not drain, and a caller writing its own frame could
-	// block past its deadline. Guarded by mu.
-	unanswered int
 }
 
 // call states, for the race between the writer sending a request and its
@@ -221,16 +216,10 @@ func (c *Client) do(ctx context.Context, id uint64, flags Flags, req Request) (M
 		return nil, &Error{Kind: KindProtocol, Op: op, Err: fmt.Errorf("request id %d is already in flight", id)}
 	}
 	c.pending[id] = cl
-	alone := len(c.pending) == 1 && c.unanswered == 0 && len(frame) <= directWriteMax
 	c.mu.Unlock()
 
 	claim := func() bool { return cl.state.CompareAndSwap(callQueued, callSent) }
-	out := outFrame{data: frame, claim: claim}
-	// Alone on a connection that drains, the caller writes its own small
-	// frame: nothing would share the writer's batch, the hand-over would
-	// cost a thread wake-up, and the write does not block, so the deadline
-	// still holds. A write failure reaches this call through fail.
-	if !(alone && c.writer.writeDirect(out)) && !c.writer.enqueue(out) {
+	if !c.writer.enqueue(outFrame{data: frame, claim: claim}) {
 		c.forget(id)
 		return nil, c.endedError(op, false)
 	}
@@ -242,16 +231,10 @@ func (c *Client) do(ctx context.Context, id uint64, flags Flags, req Request) (M
 		}
 		return decodeAnswer(typ, res)
 	case <-ctx.Done():
-		c.mu.Lock()
-		_, waiting := c.pending[id]
-		delete(c.pending, id)
+		c.forget(id)
 		// Whether the server may have seen the request: if the writer has
 		// not claimed it yet, it never will.
 		sent := !cl.state.CompareAndSwap(callQueued, callAbandoned)
-		if waiting && sent {
-			c.unanswered++ // its answer is still to come; readLoop drops it
-		}
-		c.mu.Unlock()
 		return nil, contextError(op, ctx.Err(), sent)
 	}
 }
@@ -351,9 +334,6 @@ func (c *Client) readLoop() {
 		c.mu.Lock()
 		cl := c.pending[h.RequestID()]
 		delete(c.pending, h.RequestID())
-		if cl == nil && c.unanswered > 0 {
-			c.unanswered--
-		}
 		c.mu.Unlock()
 		if cl == nil {
 			continue // the caller gave up on it (deadline): drop the answer

@@ -28,9 +28,7 @@
 // goroutines. Each call carries a context: its deadline fails that call only
 // (the connection stays up) and the error says whether the request had been
 // written. One writer goroutine per connection writes every frame queued at
-// a moment in one Write; a call alone on its connection (a response alone
-// in flight on a ServerConn) is written by its own goroutine instead when
-// the writer is idle, which saves a thread wake-up per frame.
+// a moment in one Write.
 //
 // A ServerConn runs each request's handler in its own goroutine, at most
 // MaxInFlight at once; when all are busy it stops reading (back-pressure)

@@ -239,13 +239,8 @@ func TestAbandonedBeforeSendingIsNeverSent(t *testing.T) {
 		_, err := client.Call(ctx, &SignUpdateRequest{DataInput{Session: 1, Data: []byte("x")}})
 		second <- err
 	}()
-	// The Ping, alone on the connection, holds the connection's write lock
-	// (its caller writes it); the second request waits for the writer.
-	require.Eventually(t, func() bool {
-		client.mu.Lock()
-		defer client.mu.Unlock()
-		return len(client.pending) == 2
-	}, 5*time.Second, time.Millisecond, "the second request waits for the writer")
+	require.Eventually(t, func() bool { return len(client.writer.queue) == 1 }, 5*time.Second, time.Millisecond,
+		"the second request waits in the writer's queue")
 	cancel()
 	err := <-second
 	var te *Error
@@ -518,27 +513,4 @@ func TestResendCarriesTheIDAndTheRetryFlag(t *testing.T) {
 
 	_, err = client.Resend(t.Context(), 0, req)
 	assert.Error(t, err)
-}
-
-// A caller alone on its connection writes its own frame, but not while the
-// server may still hold a call given up on: the server may have stopped
-// reading, and a write that blocks would outlast the caller's deadline.
-func TestDeadlinesHoldWhileTheServerStopsReading(t *testing.T) {
-	entered := make(chan struct{}, 8)
-	release := make(chan struct{})
-	defer close(release)
-	// One request at a time: the first holds the server, which reads one
-	// more request and then stops reading.
-	client, _ := startMux(t, pipePair, blockingDispatcher(entered, release), muxOptions{serverInFlight: 1})
-	for i := range 4 {
-		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-		start := time.Now()
-		_, err := client.Call(ctx, &SignFinalRequest{FinalPart{Session: 1}})
-		cancel()
-		var te *Error
-		require.ErrorAs(t, err, &te, "call %d", i)
-		assert.Equal(t, KindTimeout, te.Kind, "call %d", i)
-		assert.Less(t, time.Since(start), 5*time.Second, "call %d outlasted its deadline", i)
-	}
-	require.NoError(t, client.Err(), "deadlines leave the connection up")
 }

@@ -295,22 +295,7 @@ func (s *ServerConn) send(h Header, resp Message) {
 			return // a CK_RV-only answer always fits; unreachable
 		}
 	}
-	s.write(frame)
-}
-
-// write sends a response frame. When it answers the only request in flight,
-// the goroutine that ran it writes it itself: handing one frame to the
-// writer goroutine costs a thread wake-up, and with nothing else in flight
-// there is no batch to share.
-func (s *ServerConn) write(frame []byte) {
-	f := outFrame{data: frame}
-	s.mu.Lock()
-	alone := len(s.inFlight) == 1 && len(frame) <= directWriteMax
-	s.mu.Unlock()
-	if alone && s.writer.writeDirect(f) {
-		return
-	}
-	s.writer.enqueue(f)
+	s.writer.enqueue(outFrame{data: frame})
 }
 
 func (s *ServerConn) sendError(h Header, e *RemoteError) {
@@ -318,7 +303,7 @@ func (s *ServerConn) sendError(h Header, e *RemoteError) {
 	if err != nil {
 		frame, _ = AppendFrame(nil, h.Type(), FlagResponse|FlagError, h.RequestID(), &RemoteError{Code: e.Code}, s.cfg.MaxFrame)
 	}
-	s.write(frame)
+	s.writer.enqueue(outFrame{data: frame})
 }
 
 // Goodbye sends Goodbye with reason and ends the connection once the
